@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* wardkeep.c — the command line for IT staff and scripts: dispatches to subcommands. */
+
+#define G_LOG_DOMAIN "wardkeep"
+
+#include "wk-cli.h"
+#include "wk-log.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+/* One row per subcommand; each lives in wk-cli-<name>.c. */
+static const WkCliCommand commands[] = {
+  { "config", "check|reference [--config FILE]",
+    "check the configuration file, or print the reference of every setting", wk_cli_config },
+};
+
+static void
+print_help (FILE *out)
+{
+  fprintf (out, "Usage: wardkeep COMMAND [OPTIONS]\n\n"
+                "wardkeep keeps a ward's prescriptions and beds ready for paper when the\n"
+                "hospital's central systems go down.\n\nCommands:\n");
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-8s %s\n           %s\n", commands[i].name, commands[i].usage,
+             commands[i].summary);
+  fprintf (out,
+           "  %-8s print the version\n  %-8s show this help\n\n"
+           "Run 'wardkeep COMMAND --help' for a command's options.\n",
+           "version", "help");
+}
+
+/**
+ * wk_cli_parse:
+ * @context: (transfer full): the command's options
+ * @argc: (inout): the arguments
+ * @argv: (inout): the arguments
+ *
+ * Parses a subcommand's options, printing a usage error naming the option at fault.
+ *
+ * Returns: %TRUE when the options are valid
+ */
+gboolean
+wk_cli_parse (GOptionContext *context, int *argc, char ***argv)
+{
+  g_autoptr (GError) error = NULL;
+  gboolean ok = g_option_context_parse (context, argc, argv, &error);
+
+  if (!ok)
+    fprintf (stderr, "wardkeep %s: %s\nRun 'wardkeep %s --help' for its options.\n", (*argv)[0],
+             error->message, (*argv)[0]);
+  g_option_context_free (context);
+  return ok;
+}
+
+/**
+ * wk_cli_load_config:
+ * @path: (nullable): the --config argument; %NULL for the default file
+ *
+ * Loads the configuration, printing every problem with it on failure.
+ *
+ * Returns: (transfer full) (nullable): the configuration, or %NULL after printing why
+ */
+WkConfig *
+wk_cli_load_config (const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  WkConfig *config = wk_config_load (path, &error);
+
+  if (config == NULL)
+    {
+      fprintf (stderr, "wardkeep: %s\n", error->message);
+      return NULL;
+    }
+  wk_log_set_debug (g_strcmp0 (wk_config_get_string (config, "log", "level"), "debug") == 0);
+  return config;
+}
+
+/**
+ * wk_cli_usage:
+ * @command: the subcommand
+ * @format: what was wrong with the command line
+ *
+ * Returns: %WK_CLI_EXIT_USAGE, after printing the problem
+ */
+int
+wk_cli_usage (const char *command, const char *format, ...)
+{
+  g_autofree char *message = NULL;
+  va_list          args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  fprintf (stderr, "wardkeep %s: %s\nRun 'wardkeep %s --help' for its usage.\n", command, message,
+           command);
+  return WK_CLI_EXIT_USAGE;
+}
+
+/**
+ * wk_cli_fail:
+ * @format: what failed
+ *
+ * Returns: %WK_CLI_EXIT_FAILED, after printing the failure
+ */
+int
+wk_cli_fail (const char *format, ...)
+{
+  g_autofree char *message = NULL;
+  va_list          args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  fprintf (stderr, "wardkeep: %s\n", message);
+  return WK_CLI_EXIT_FAILED;
+}
+
+int
+main (int argc, char **argv)
+{
+  const char *name;
+
+  setlocale (LC_ALL, "");
+  wk_log_init ("wardkeep");
+
+  if (argc < 2)
+    {
+      print_help (stderr);
+      return WK_CLI_EXIT_USAGE;
+    }
+  name = argv[1];
+  if (strcmp (name, "--version") == 0 || strcmp (name, "version") == 0)
+    {
+      printf ("wardkeep %s\n", WK_VERSION);
+      return WK_CLI_EXIT_OK;
+    }
+  if (strcmp (name, "help") == 0 || strcmp (name, "--help") == 0 || strcmp (name, "-h") == 0)
+    {
+      print_help (stdout);
+      return WK_CLI_EXIT_OK;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (name, commands[i].name) == 0)
+      return commands[i].run (argc - 1, argv + 1);
+
+  fprintf (stderr, "wardkeep: unknown command \"%s\"; run 'wardkeep help' for the list.\n", name);
+  return WK_CLI_EXIT_USAGE;
+}

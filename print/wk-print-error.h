@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* wk-print-error.h — the error domain of libwk-print. */
+
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define WK_PRINT_ERROR (wk_print_error_quark ())
+
+/**
+ * WkPrintError:
+ * @WK_PRINT_ERROR_FAILED: anything not covered below
+ * @WK_PRINT_ERROR_INVALID: the input (a QR payload, a chart request) is malformed
+ * @WK_PRINT_ERROR_SIGNATURE: a signature does not verify, or the key is not trusted
+ * @WK_PRINT_ERROR_RENDER: a page could not be laid out or written
+ * @WK_PRINT_ERROR_PRINTER: the printer or CUPS refused or failed the job
+ *
+ * Error codes of %WK_PRINT_ERROR.
+ */
+typedef enum
+{
+  WK_PRINT_ERROR_FAILED,
+  WK_PRINT_ERROR_INVALID,
+  WK_PRINT_ERROR_SIGNATURE,
+  WK_PRINT_ERROR_RENDER,
+  WK_PRINT_ERROR_PRINTER,
+} WkPrintError;
+
+GQuark wk_print_error_quark (void);
+
+G_END_DECLS

@@ -1,0 +1,832 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* wk-config.c — wardkeep's one configuration file, checked against a schema. */
+
+#define G_LOG_DOMAIN "wardkeep-snapshot"
+
+#include "wk-config.h"
+
+#include "wk-snapshot-error.h"
+
+#include <string.h>
+
+typedef enum
+{
+  TYPE_STRING,
+  TYPE_INT,
+  TYPE_BOOLEAN,
+  TYPE_DURATION,
+  TYPE_ENUM,
+} KeyType;
+
+/* Returns NULL when @value is acceptable, else what is wrong with it (freed by caller). */
+typedef char *(*CheckFunc) (const char *value);
+
+typedef struct
+{
+  const char *group; /* "ward", or "printer *" for every group "printer NAME" */
+  const char *key;
+  KeyType     type;
+  const char *fallback; /* the default, as it would be written in the file */
+  gboolean    required;
+  double      min, max; /* INT, DURATION (in ms); unbounded when both are 0 */
+  const char *choices;  /* ENUM: "a|b|c" */
+  CheckFunc   check;
+  const char *doc;
+} KeySpec;
+
+typedef struct
+{
+  const char *group;
+  const char *doc;
+} GroupSpec;
+
+static char *check_identifier (const char *value);
+static char *check_timezone (const char *value);
+
+/* The groups, in the order the reference lists them. */
+static const GroupSpec groups[] = {
+  { "ward", "The ward this kiosk serves." },
+  { "log", "What is logged (never patient data, whatever the level)." },
+  { "snapshot", "The encrypted rolling snapshots of the ward model." },
+  { "printer *",
+    "One group per printer the ward can print to, `[printer NAME]`; NAME is how screens "
+    "and logs call it." },
+};
+
+/* Every setting. Adding one here documents it (`wardkeep config reference`, which the
+ * README's configuration reference must match) and makes it loadable. */
+static const KeySpec schema[] = {
+  { "ward", "id", TYPE_STRING, NULL, TRUE, .check = check_identifier,
+    .doc = "The ward's code as the HL7 feed spells it in PV1-3.1, e.g. `7A`." },
+  { "ward", "name", TYPE_STRING, NULL, FALSE,
+    .doc = "The ward's name on screens and paper; the code when not set." },
+  { "ward", "timezone", TYPE_STRING, "Europe/London", FALSE, .check = check_timezone,
+    .doc = "The ward's time zone: times are stored in UTC and shown in this zone." },
+  { "log", "level", TYPE_ENUM, "message", FALSE, .choices = "message|debug",
+    .doc = "`message` logs what an operator needs; `debug` adds tracing for developers." },
+  { "snapshot", "directory", TYPE_STRING, "/var/lib/wardkeep/snapshots", FALSE,
+    .doc = "Where snapshots are written; only the wardkeep user may read it." },
+  { "snapshot", "debounce", TYPE_DURATION, "2s", FALSE, .min = 100, .max = 600000,
+    .doc = "How long after a change the next snapshot is written (changes in between join "
+           "it)." },
+  { "snapshot", "keep", TYPE_INT, "20", FALSE, .min = 1, .max = 1000,
+    .doc = "How many of the newest snapshots are kept." },
+  { "snapshot", "keep-hourly", TYPE_BOOLEAN, "true", FALSE,
+    .doc = "Also keep the newest snapshot of each of the last 24 hours." },
+  { "printer *", "uri", TYPE_STRING, NULL, TRUE,
+    .doc = "The CUPS queue name, or an `ipp://` / `ipps://` URI of the printer." },
+  { "printer *", "description", TYPE_STRING, NULL, FALSE,
+    .doc = "Where the printer is, in words staff use (\"Ward 7A office laser\")." },
+};
+
+struct _WkConfig
+{
+  char       *path;
+  GKeyFile   *file;
+  GHashTable *strings; /* "group\nkey" -> resolved string, for borrowed returns */
+};
+
+/* Lines of groups and keys, so that errors point into the file. */
+typedef struct
+{
+  GHashTable *lines; /* "group" or "group\nkey" -> line number */
+  GPtrArray  *problems;
+  const char *name;
+} Checker;
+
+static gboolean
+is_blank (const char *text)
+{
+  for (; *text != '\0'; text++)
+    if (!g_ascii_isspace (*text))
+      return FALSE;
+  return TRUE;
+}
+
+/* What is wrong with a code or name (a ward id, the NAME of [printer NAME]), or NULL. */
+static const char *
+identifier_problem (const char *value)
+{
+  if (*value == '\0' || strlen (value) > 64)
+    return "expected 1 to 64 characters";
+  for (const char *p = value; *p != '\0'; p++)
+    if (g_ascii_iscntrl (*p) || *p == ' ')
+      return "expected no spaces or control characters";
+  return NULL;
+}
+
+static char *
+check_identifier (const char *value)
+{
+  return g_strdup (identifier_problem (value));
+}
+
+static char *
+check_timezone (const char *value)
+{
+  GTimeZone *tz = g_time_zone_new_identifier (value);
+
+  if (tz == NULL)
+    return g_strdup ("expected a time zone name from the tz database, e.g. Europe/London");
+  g_time_zone_unref (tz);
+  return NULL;
+}
+
+static void
+add_problem (Checker *checker, const char *group, const char *key, const char *format, ...)
+    G_GNUC_PRINTF (4, 5);
+
+static void
+add_problem (Checker *checker, const char *group, const char *key, const char *format, ...)
+{
+  g_autofree char *where = NULL;
+  g_autofree char *what = NULL;
+  gpointer         line = NULL;
+  va_list          args;
+
+  if (group != NULL)
+    {
+      g_autofree char *lookup
+          = key != NULL ? g_strconcat (group, "\n", key, NULL) : g_strdup (group);
+
+      line = g_hash_table_lookup (checker->lines, lookup);
+      if (line == NULL)
+        line = g_hash_table_lookup (checker->lines, group);
+    }
+  va_start (args, format);
+  what = g_strdup_vprintf (format, args);
+  va_end (args);
+  if (line != NULL)
+    where = g_strdup_printf ("%s line %d", checker->name, GPOINTER_TO_INT (line));
+  else
+    where = g_strdup (checker->name);
+  if (group != NULL && key != NULL)
+    g_ptr_array_add (checker->problems,
+                     g_strdup_printf ("%s: [%s] %s: %s", where, group, key, what));
+  else if (group != NULL)
+    g_ptr_array_add (checker->problems, g_strdup_printf ("%s: [%s]: %s", where, group, what));
+  else
+    g_ptr_array_add (checker->problems, g_strdup_printf ("%s: %s", where, what));
+}
+
+/* The schema group a file group belongs to: itself, or "KIND *" for "KIND NAME". */
+static const char *
+schema_group_of (const char *group)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (groups); i++)
+    {
+      const char *spec = groups[i].group;
+      gsize       n = strlen (spec);
+
+      if (n > 2 && g_str_has_suffix (spec, " *"))
+        {
+          if (strncmp (group, spec, n - 1) == 0 && group[n - 1] != '\0'
+              && identifier_problem (group + n - 1) == NULL)
+            return spec;
+        }
+      else if (strcmp (group, spec) == 0)
+        return spec;
+    }
+  return NULL;
+}
+
+static const KeySpec *
+find_key (const char *schema_group, const char *key)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (schema); i++)
+    if (strcmp (schema[i].group, schema_group) == 0 && strcmp (schema[i].key, key) == 0)
+      return &schema[i];
+  return NULL;
+}
+
+static gsize
+edit_distance (const char *a, const char *b)
+{
+  gsize  la = strlen (a), lb = strlen (b);
+  gsize *row = g_new (gsize, lb + 1);
+  gsize  result;
+
+  for (gsize j = 0; j <= lb; j++)
+    row[j] = j;
+  for (gsize i = 1; i <= la; i++)
+    {
+      gsize diagonal = row[0];
+
+      row[0] = i;
+      for (gsize j = 1; j <= lb; j++)
+        {
+          gsize above = row[j];
+
+          row[j] = MIN (MIN (row[j] + 1, row[j - 1] + 1), diagonal + (a[i - 1] != b[j - 1]));
+          diagonal = above;
+        }
+    }
+  result = row[lb];
+  g_free (row);
+  return result;
+}
+
+/* " (did you mean X?)" for the closest of @candidates within two edits, else "". */
+static char *
+suggestion (
+    const char *word, const char *const *candidates, gsize n, const char *before, const char *after)
+{
+  const char *best = NULL;
+  gsize       best_distance = 3;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      gsize d = edit_distance (word, candidates[i]);
+
+      if (d < best_distance)
+        {
+          best = candidates[i];
+          best_distance = d;
+        }
+    }
+  if (best == NULL)
+    return g_strdup ("");
+  return g_strdup_printf (" (did you mean %s%s%s?)", before, best, after);
+}
+
+static const char *
+type_description (const KeySpec *spec, char **owned)
+{
+  switch (spec->type)
+    {
+    case TYPE_STRING:
+      return "text";
+    case TYPE_INT:
+      if (spec->min != 0 || spec->max != 0)
+        return *owned = g_strdup_printf ("a whole number from %.0f to %.0f", spec->min, spec->max);
+      return "a whole number";
+    case TYPE_BOOLEAN:
+      return "true or false";
+    case TYPE_DURATION:
+      return "a duration such as 500ms, 2s, 15min, 1h or 1h30min";
+    case TYPE_ENUM:
+      {
+        g_auto (GStrv) choices = g_strsplit (spec->choices, "|", -1);
+        g_autofree char *list = g_strjoinv ("`, `", choices);
+
+        return *owned = g_strdup_printf ("one of `%s`", list);
+      }
+    }
+  g_assert_not_reached ();
+}
+
+/**
+ * wk_config_parse_duration:
+ * @text: a duration: whole numbers each followed by a unit (ms, s, min, h, d), such as
+ *   "500ms", "2s", "15min" or "1h30min"
+ * @ms: (out): the duration in milliseconds
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success; %FALSE with %WK_SNAPSHOT_ERROR_CONFIG
+ */
+gboolean
+wk_config_parse_duration (const char *text, gint64 *ms, GError **error)
+{
+  static const struct
+  {
+    const char *unit;
+    gint64      ms;
+  } units[] = {
+    { "ms", 1 }, { "min", 60000 }, { "s", 1000 }, { "h", 3600000 }, { "d", 86400000 },
+  };
+
+  const char *p = text;
+  gint64      total = 0;
+
+  g_return_val_if_fail (text != NULL, FALSE);
+  g_return_val_if_fail (ms != NULL, FALSE);
+
+  if (*p == '\0')
+    goto bad;
+  while (*p != '\0')
+    {
+      guint64 n = 0;
+      gsize   u;
+
+      if (!g_ascii_isdigit (*p))
+        goto bad;
+      while (g_ascii_isdigit (*p))
+        {
+          n = n * 10 + (guint64)(*p++ - '0');
+          if (n > G_MAXINT32)
+            goto bad;
+        }
+      for (u = 0; u < G_N_ELEMENTS (units); u++)
+        if (g_str_has_prefix (p, units[u].unit) && !g_ascii_isalpha (p[strlen (units[u].unit)]))
+          break;
+      if (u == G_N_ELEMENTS (units))
+        goto bad;
+      p += strlen (units[u].unit);
+      total += (gint64)n * units[u].ms;
+      if (total > (gint64)366 * 86400000)
+        goto bad;
+    }
+  *ms = total;
+  return TRUE;
+
+bad:
+  g_set_error (error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_CONFIG,
+               "expected a duration such as 500ms, 2s, 15min, 1h or 1h30min (at most a year), "
+               "got \"%s\"",
+               text);
+  return FALSE;
+}
+
+/* Checks one value against its spec; adds a problem when it is wrong. */
+static void
+check_value (Checker *checker, GKeyFile *file, const char *group, const KeySpec *spec)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *raw = g_key_file_get_value (file, group, spec->key, NULL);
+  g_autofree char *owned = NULL;
+  g_autofree char *value = NULL;
+  g_autofree char *problem = NULL;
+  const char      *expected = type_description (spec, &owned);
+
+  switch (spec->type)
+    {
+    case TYPE_STRING:
+      value = g_key_file_get_string (file, group, spec->key, &error);
+      if (value == NULL)
+        problem = g_strdup_printf ("%s", error->message);
+      else if (spec->required && is_blank (value))
+        problem = g_strdup ("must not be empty");
+      break;
+
+    case TYPE_INT:
+      {
+        gint64 n;
+
+        if (!g_ascii_string_to_signed (
+                raw, 10, (spec->min != 0 || spec->max != 0) ? (gint64)spec->min : G_MININT64,
+                (spec->min != 0 || spec->max != 0) ? (gint64)spec->max : G_MAXINT64, &n, NULL))
+          problem = g_strdup_printf ("expected %s, got \"%s\"", expected, raw);
+        break;
+      }
+
+    case TYPE_BOOLEAN:
+      if (g_strcmp0 (raw, "true") != 0 && g_strcmp0 (raw, "false") != 0)
+        problem = g_strdup_printf ("expected %s, got \"%s\"", expected, raw);
+      break;
+
+    case TYPE_DURATION:
+      {
+        gint64 ms = 0;
+
+        if (!wk_config_parse_duration (raw, &ms, &error))
+          problem = g_strdup (error->message);
+        else if ((spec->min != 0 || spec->max != 0) && (ms < spec->min || ms > spec->max))
+          problem = g_strdup_printf ("expected a duration from %.0f ms to %.0f ms, got \"%s\"",
+                                     spec->min, spec->max, raw);
+        break;
+      }
+
+    case TYPE_ENUM:
+      {
+        g_auto (GStrv) choices = g_strsplit (spec->choices, "|", -1);
+
+        if (!g_strv_contains ((const char *const *)choices, raw))
+          problem = g_strdup_printf ("expected %s; got \"%s\"", expected, raw);
+        break;
+      }
+    }
+
+  if (problem == NULL && spec->check != NULL)
+    problem = spec->check (value != NULL ? value : raw);
+  if (problem != NULL)
+    add_problem (checker, group, spec->key, "%s", problem);
+}
+
+/* Records the line of every group and key, and refuses lines GKeyFile would misread. */
+static void
+scan_lines (Checker *checker, const char *data, gsize length)
+{
+  g_autofree char *copy = g_strndup (data, length);
+  g_auto (GStrv) lines = g_strsplit (copy, "\n", -1);
+  g_autofree char *group = NULL;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      char *line = g_strstrip (lines[i]);
+      char *eq;
+
+      if (*line == '\0' || *line == '#')
+        continue;
+      if (*line == '[' && line[strlen (line) - 1] == ']')
+        {
+          g_free (group);
+          group = g_strndup (line + 1, strlen (line) - 2);
+          if (!g_hash_table_contains (checker->lines, group))
+            g_hash_table_insert (checker->lines, g_strdup (group), GINT_TO_POINTER (i + 1));
+          else
+            add_problem (checker, NULL, NULL, "line %u: group [%s] appears twice; keep one", i + 1,
+                         group);
+          continue;
+        }
+      eq = strchr (line, '=');
+      if (eq == NULL || group == NULL)
+        {
+          add_problem (checker, NULL, NULL,
+                       "line %u: expected \"[group]\", \"key = value\" or a # comment%s", i + 1,
+                       group == NULL && eq != NULL ? " (a setting must come after a [group])" : "");
+          continue;
+        }
+      *eq = '\0';
+      g_strchomp (line);
+      {
+        g_autofree char *lookup = g_strconcat (group, "\n", line, NULL);
+        gpointer         before = g_hash_table_lookup (checker->lines, lookup);
+
+        if (before != NULL)
+          add_problem (checker, NULL, NULL, "line %u: [%s] %s is set twice (first on line %d)",
+                       i + 1, group, line, GPOINTER_TO_INT (before));
+        else
+          g_hash_table_insert (checker->lines, g_steal_pointer (&lookup), GINT_TO_POINTER (i + 1));
+      }
+    }
+}
+
+static void
+check_file (Checker *checker, GKeyFile *file)
+{
+  g_auto (GStrv) file_groups = g_key_file_get_groups (file, NULL);
+  const char *group_names[G_N_ELEMENTS (groups)];
+
+  for (gsize i = 0; i < G_N_ELEMENTS (groups); i++)
+    group_names[i] = groups[i].group;
+
+  /* Every group and key in the file must be in the schema, with a valid value. */
+  for (guint g = 0; file_groups[g] != NULL; g++)
+    {
+      const char *group = file_groups[g];
+      const char *spec_group = schema_group_of (group);
+      g_auto (GStrv) keys = NULL;
+
+      if (spec_group == NULL)
+        {
+          g_autofree char *hint = suggestion (group, group_names, G_N_ELEMENTS (groups), "[", "]");
+
+          add_problem (checker, group, NULL, "unknown group%s", hint);
+          continue;
+        }
+      keys = g_key_file_get_keys (file, group, NULL, NULL);
+      for (guint k = 0; keys[k] != NULL; k++)
+        {
+          const KeySpec *spec = find_key (spec_group, keys[k]);
+
+          if (spec == NULL)
+            {
+              g_autoptr (GPtrArray) names = g_ptr_array_new ();
+              g_autofree char *hint = NULL;
+              g_autofree char *known = NULL;
+
+              for (gsize i = 0; i < G_N_ELEMENTS (schema); i++)
+                if (strcmp (schema[i].group, spec_group) == 0)
+                  g_ptr_array_add (names, (gpointer)schema[i].key);
+              hint = suggestion (keys[k], (const char *const *)names->pdata, names->len, "", "");
+              g_ptr_array_add (names, NULL);
+              known = g_strjoinv (", ", (char **)names->pdata);
+              add_problem (checker, group, keys[k], "unknown key%s; [%s] takes: %s", hint,
+                           spec_group, known);
+              continue;
+            }
+          check_value (checker, file, group, spec);
+        }
+    }
+
+  /* Every required key must be there, in plain groups and in each instance. */
+  for (gsize i = 0; i < G_N_ELEMENTS (schema); i++)
+    {
+      const KeySpec *spec = &schema[i];
+
+      if (!spec->required)
+        continue;
+      if (g_str_has_suffix (spec->group, " *"))
+        {
+          for (guint g = 0; file_groups[g] != NULL; g++)
+            if (schema_group_of (file_groups[g]) == spec->group
+                && !g_key_file_has_key (file, file_groups[g], spec->key, NULL))
+              add_problem (checker, file_groups[g], NULL, "missing required key \"%s\": %s",
+                           spec->key, spec->doc);
+        }
+      else if (!g_key_file_has_key (file, spec->group, spec->key, NULL))
+        add_problem (checker, spec->group, spec->key, "missing, and required: %s", spec->doc);
+    }
+}
+
+/**
+ * wk_config_load_from_data:
+ * @data: the text of a configuration file
+ * @length: its length, or -1 when nul-terminated
+ * @name: what to call it in error messages (its path)
+ * @error: return location for a #GError
+ *
+ * Loads and checks a configuration. Every problem found is listed in the error, one per
+ * line, each naming the file, line, group and key and what was expected.
+ *
+ * Returns: (transfer full): the configuration, or %NULL with %WK_SNAPSHOT_ERROR_CONFIG
+ */
+WkConfig *
+wk_config_load_from_data (const char *data, gssize length, const char *name, GError **error)
+{
+  g_autoptr (GKeyFile) file = g_key_file_new ();
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (GHashTable) lines = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GPtrArray) problems = g_ptr_array_new_with_free_func (g_free);
+  Checker   checker = { lines, problems, name };
+  WkConfig *config;
+
+  g_return_val_if_fail (data != NULL, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  if (length < 0)
+    length = strlen (data);
+  if (!g_utf8_validate (data, length, NULL))
+    {
+      g_set_error (error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_CONFIG,
+                   "%s: the file is not UTF-8 text", name);
+      return NULL;
+    }
+  scan_lines (&checker, data, length);
+  if (problems->len == 0
+      && !g_key_file_load_from_data (file, data, length, G_KEY_FILE_KEEP_TRANSLATIONS,
+                                     &local_error))
+    add_problem (&checker, NULL, NULL, "%s", local_error->message);
+  if (problems->len == 0)
+    check_file (&checker, file);
+
+  if (problems->len == 1)
+    {
+      g_set_error (error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_CONFIG, "%s",
+                   (char *)problems->pdata[0]);
+      return NULL;
+    }
+  if (problems->len > 1)
+    {
+      g_autoptr (GString) message = g_string_new (NULL);
+
+      g_string_printf (message, "%u problems in the configuration:", problems->len);
+      for (guint i = 0; i < problems->len; i++)
+        g_string_append_printf (message, "\n  %s", (char *)problems->pdata[i]);
+      g_set_error_literal (error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_CONFIG, message->str);
+      return NULL;
+    }
+
+  config = g_new0 (WkConfig, 1);
+  config->path = g_strdup (name);
+  config->file = g_steal_pointer (&file);
+  config->strings = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  return config;
+}
+
+/**
+ * wk_config_load:
+ * @path: (nullable): the file; %NULL for %WK_CONFIG_DEFAULT_PATH
+ * @error: return location for a #GError
+ *
+ * Reads and checks the configuration file at @path.
+ *
+ * Returns: (transfer full): the configuration, or %NULL with %WK_SNAPSHOT_ERROR_CONFIG
+ */
+WkConfig *
+wk_config_load (const char *path, GError **error)
+{
+  g_autofree char *data = NULL;
+  gsize            length = 0;
+  g_autoptr (GError) local_error = NULL;
+
+  if (path == NULL)
+    path = WK_CONFIG_DEFAULT_PATH;
+  if (!g_file_get_contents (path, &data, &length, &local_error))
+    {
+      g_set_error (error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_CONFIG,
+                   "Cannot read the configuration: %s. Create it from the sample in "
+                   "/usr/share/doc/wardkeep/wardkeep.conf or pass --config FILE",
+                   local_error->message);
+      return NULL;
+    }
+  return wk_config_load_from_data (data, length, path, error);
+}
+
+/**
+ * wk_config_free:
+ * @config: (nullable) (transfer full): a #WkConfig
+ */
+void
+wk_config_free (WkConfig *config)
+{
+  if (config == NULL)
+    return;
+  g_free (config->path);
+  g_key_file_free (config->file);
+  g_hash_table_unref (config->strings);
+  g_free (config);
+}
+
+/**
+ * wk_config_get_path:
+ * @config: a #WkConfig
+ *
+ * Returns: the file the configuration came from (or the name it was given)
+ */
+const char *
+wk_config_get_path (WkConfig *config)
+{
+  g_return_val_if_fail (config != NULL, NULL);
+
+  return config->path;
+}
+
+/* The raw text of a setting: the file's, else the default (NULL when neither). */
+static char *
+dup_raw (
+    WkConfig *config, const char *group, const char *key, KeyType type, const KeySpec **out_spec)
+{
+  const char    *spec_group = schema_group_of (group);
+  const KeySpec *spec = spec_group != NULL ? find_key (spec_group, key) : NULL;
+
+  if (spec == NULL || (spec->type != type && !(type == TYPE_STRING && spec->type == TYPE_ENUM)))
+    {
+      g_critical ("wardkeep asked for the setting [%s] %s, which its schema does not declare "
+                  "with that type",
+                  group, key);
+      return NULL;
+    }
+  if (out_spec != NULL)
+    *out_spec = spec;
+  if (g_key_file_has_key (config->file, group, key, NULL))
+    return g_key_file_get_value (config->file, group, key, NULL);
+  return g_strdup (spec->fallback);
+}
+
+/**
+ * wk_config_get_string:
+ * @config: a #WkConfig
+ * @group: the group, e.g. "ward" or "printer office"
+ * @key: the key
+ *
+ * Returns: (nullable): the value or its default; %NULL for an optional setting that is
+ *   not set and has no default
+ */
+const char *
+wk_config_get_string (WkConfig *config, const char *group, const char *key)
+{
+  g_autofree char *lookup = NULL;
+  const char      *cached;
+  g_autofree char *raw = NULL;
+
+  g_return_val_if_fail (config != NULL, NULL);
+
+  lookup = g_strconcat (group, "\n", key, NULL);
+  cached = g_hash_table_lookup (config->strings, lookup);
+  if (cached != NULL)
+    return cached;
+  raw = dup_raw (config, group, key, TYPE_STRING, NULL);
+  if (raw == NULL)
+    return NULL;
+  /* Unescape as GKeyFile does, when the value came from the file. */
+  if (g_key_file_has_key (config->file, group, key, NULL))
+    {
+      g_free (raw);
+      raw = g_key_file_get_string (config->file, group, key, NULL);
+    }
+  cached = raw;
+  g_hash_table_insert (config->strings, g_steal_pointer (&lookup), g_steal_pointer (&raw));
+  return cached;
+}
+
+/**
+ * wk_config_get_int:
+ * @config: a #WkConfig
+ * @group: the group
+ * @key: the key
+ *
+ * Returns: the value or its default
+ */
+gint64
+wk_config_get_int (WkConfig *config, const char *group, const char *key)
+{
+  g_autofree char *raw = NULL;
+
+  g_return_val_if_fail (config != NULL, 0);
+
+  raw = dup_raw (config, group, key, TYPE_INT, NULL);
+  return raw != NULL ? g_ascii_strtoll (raw, NULL, 10) : 0;
+}
+
+/**
+ * wk_config_get_boolean:
+ * @config: a #WkConfig
+ * @group: the group
+ * @key: the key
+ *
+ * Returns: the value or its default
+ */
+gboolean
+wk_config_get_boolean (WkConfig *config, const char *group, const char *key)
+{
+  g_autofree char *raw = NULL;
+
+  g_return_val_if_fail (config != NULL, FALSE);
+
+  raw = dup_raw (config, group, key, TYPE_BOOLEAN, NULL);
+  return g_strcmp0 (raw, "true") == 0;
+}
+
+/**
+ * wk_config_get_duration_ms:
+ * @config: a #WkConfig
+ * @group: the group
+ * @key: the key
+ *
+ * Returns: the value or its default, in milliseconds
+ */
+gint64
+wk_config_get_duration_ms (WkConfig *config, const char *group, const char *key)
+{
+  g_autofree char *raw = NULL;
+  gint64           ms = 0;
+
+  g_return_val_if_fail (config != NULL, 0);
+
+  raw = dup_raw (config, group, key, TYPE_DURATION, NULL);
+  if (raw != NULL && !wk_config_parse_duration (raw, &ms, NULL))
+    g_assert_not_reached (); /* checked when loaded */
+  return ms;
+}
+
+/**
+ * wk_config_dup_instances:
+ * @config: a #WkConfig
+ * @kind: the kind of group, e.g. "printer"
+ *
+ * Returns: (transfer full): the NAMEs of the `[KIND NAME]` groups, in file order
+ */
+GStrv
+wk_config_dup_instances (WkConfig *config, const char *kind)
+{
+  g_auto (GStrv) file_groups = NULL;
+  g_autoptr (GStrvBuilder) names = g_strv_builder_new ();
+  g_autofree char *prefix = NULL;
+
+  g_return_val_if_fail (config != NULL, NULL);
+  g_return_val_if_fail (kind != NULL, NULL);
+
+  prefix = g_strconcat (kind, " ", NULL);
+  file_groups = g_key_file_get_groups (config->file, NULL);
+  for (guint i = 0; file_groups[i] != NULL; i++)
+    if (g_str_has_prefix (file_groups[i], prefix))
+      g_strv_builder_add (names, file_groups[i] + strlen (prefix));
+  return g_strv_builder_end (names);
+}
+
+/**
+ * wk_config_dup_reference:
+ *
+ * Describes every setting, as the Markdown the README's configuration reference holds.
+ *
+ * Returns: (transfer full): the reference
+ */
+char *
+wk_config_dup_reference (void)
+{
+  GString *out = g_string_new (NULL);
+
+  for (gsize g = 0; g < G_N_ELEMENTS (groups); g++)
+    {
+      g_autofree char *heading = NULL;
+
+      if (g_str_has_suffix (groups[g].group, " *"))
+        heading = g_strdup_printf ("%.*s NAME", (int)strlen (groups[g].group) - 2, groups[g].group);
+      else
+        heading = g_strdup (groups[g].group);
+      g_string_append_printf (out, "#### `[%s]`\n\n%s\n\n", heading, groups[g].doc);
+      g_string_append (out, "| key | type | default | meaning |\n| --- | --- | --- | --- |\n");
+      for (gsize i = 0; i < G_N_ELEMENTS (schema); i++)
+        {
+          const KeySpec   *spec = &schema[i];
+          g_autofree char *owned = NULL;
+          const char      *type = type_description (spec, &owned);
+          g_autofree char *fallback = NULL;
+
+          if (strcmp (spec->group, groups[g].group) != 0)
+            continue;
+          if (spec->required)
+            fallback = g_strdup ("**required**");
+          else if (spec->fallback != NULL)
+            fallback = g_strdup_printf ("`%s`", spec->fallback);
+          else
+            fallback = g_strdup ("not set");
+          g_string_append_printf (out, "| `%s` | %s | %s | %s |\n", spec->key, type, fallback,
+                                  spec->doc);
+        }
+      g_string_append_c (out, '\n');
+    }
+  g_string_truncate (out, out->len - 1);
+  return g_string_free (out, FALSE);
+}
