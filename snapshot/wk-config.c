@@ -47,6 +47,7 @@ static char *check_timezone (const char *value);
 static const GroupSpec groups[] = {
   { "ward", "The ward this kiosk serves." },
   { "log", "What is logged (never patient data, whatever the level)." },
+  { "keys", "The kiosk's master key (see \"Keys\")." },
   { "snapshot", "The encrypted rolling snapshots of the ward model." },
   { "printer *",
     "One group per printer the ward can print to, `[printer NAME]`; NAME is how screens "
@@ -64,6 +65,9 @@ static const KeySpec schema[] = {
     .doc = "The ward's time zone: times are stored in UTC and shown in this zone." },
   { "log", "level", TYPE_ENUM, "message", FALSE, .choices = "message|debug",
     .doc = "`message` logs what an operator needs; `debug` adds tracing for developers." },
+  { "keys", "file", TYPE_STRING, "/etc/wardkeep/wardkeep.key", FALSE,
+    .doc = "The master key file (32 bytes, mode 0600 or 0400), used when the systemd "
+           "credential `wardkeep.key` is not there." },
   { "snapshot", "directory", TYPE_STRING, "/var/lib/wardkeep/snapshots", FALSE,
     .doc = "Where snapshots are written; only the wardkeep user may read it." },
   { "snapshot", "debounce", TYPE_DURATION, "2s", FALSE, .min = 100, .max = 600000,

@@ -8,6 +8,8 @@
 #include "wk-nhs-number.h"
 #include "wk-ward.h"
 
+#include <glib/gstdio.h>
+
 /**
  * wk_test_nhs_number:
  * @n: which number (0, 1, 2, ...)
@@ -118,6 +120,24 @@ wk_test_order_new (gint64 patient_id, const char *placer_id, int version)
   order->start_at = 1767225600; /* 2026-01-01T00:00:00Z */
   order->prescriber = g_strdup ("Dr Invented");
   return order;
+}
+
+/**
+ * wk_test_scratch_dir:
+ *
+ * A folder of the current test's own, removed when the test ends (it lives inside the
+ * directories G_TEST_OPTION_ISOLATE_DIRS makes per test), so that tests running at the
+ * same time never share files.
+ *
+ * Returns: (transfer full): the folder's path; it exists
+ */
+char *
+wk_test_scratch_dir (void)
+{
+  g_autofree char *dir = g_build_filename (g_get_user_cache_dir (), "scratch", NULL);
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  return g_steal_pointer (&dir);
 }
 
 /**

@@ -15,6 +15,7 @@ char      *wk_test_nhs_number (guint n);
 WkModel   *wk_test_model_new_ward (const char *ward_id, guint n_beds);
 WkPatient *wk_test_patient_new (guint n);
 WkOrder   *wk_test_order_new (gint64 patient_id, const char *placer_id, int version);
+char      *wk_test_scratch_dir (void);
 char      *wk_test_build_path (const char *first, ...) G_GNUC_NULL_TERMINATED;
 
 G_END_DECLS
