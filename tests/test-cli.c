@@ -13,17 +13,6 @@ typedef struct
   char *err;
 } Run;
 
-/* The current test's own folder (see wk_test_scratch_dir()); freed at exit of the test. */
-static const char *
-scratch (void)
-{
-  static char *dir;
-
-  g_free (dir);
-  dir = wk_test_scratch_dir ();
-  return dir;
-}
-
 static void
 run_clear (Run *run)
 {
@@ -55,7 +44,7 @@ run_wardkeep (Run *run, ...)
 static char *
 write_config (const char *text)
 {
-  g_autofree char *path = g_build_filename (scratch (), "wardkeep.conf", NULL);
+  g_autofree char *path = wk_test_scratch_path ("wardkeep.conf");
   g_autoptr (GError) error = NULL;
 
   g_assert_true (g_file_set_contents (path, text, -1, &error));

@@ -12,21 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* The current test's own folder (see wk_test_scratch_dir()); freed at exit of the test. */
-static const char *
-scratch (void)
-{
-  static char *dir;
-
-  g_free (dir);
-  dir = wk_test_scratch_dir ();
-  return dir;
-}
-
 static char *
 write_key (const char *name, gsize size, guint8 fill, int mode)
 {
-  g_autofree char *path = g_build_filename (scratch (), name, NULL);
+  g_autofree char *path = wk_test_scratch_path (name);
   guint8           bytes[64];
   g_autoptr (GError) error = NULL;
 
@@ -122,8 +111,8 @@ test_key_file_refusals (void)
 {
   g_autofree char *short_key = write_key ("short.key", 31, 0x44, 0600);
   g_autofree char *long_key = write_key ("long.key", 33, 0x44, 0600);
-  g_autofree char *missing = g_build_filename (scratch (), "missing.key", NULL);
-  g_autofree char *symlink_path = g_build_filename (scratch (), "link.key", NULL);
+  g_autofree char *missing = wk_test_scratch_path ("missing.key");
+  g_autofree char *symlink_path = wk_test_scratch_path ("link.key");
   g_autoptr (GError) error = NULL;
 
   g_assert_null (wk_keys_load (short_key, &error));
@@ -150,7 +139,7 @@ test_key_file_refusals (void)
 static void
 test_create_file (void)
 {
-  g_autofree char *path = g_build_filename (scratch (), "new.key", NULL);
+  g_autofree char *path = wk_test_scratch_path ("new.key");
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
   g_autoptr (GError) error = NULL;
@@ -178,7 +167,7 @@ test_create_file (void)
 static void
 test_credential_first (void)
 {
-  g_autofree char *dir = g_build_filename (scratch (), "credentials", NULL);
+  g_autofree char *dir = wk_test_scratch_path ("credentials");
   g_autofree char *credential = NULL;
   g_autofree char *file = write_key ("file.key", 32, 0x55, 0600);
   g_autoptr (GError) error = NULL;

@@ -141,6 +141,20 @@ wk_test_scratch_dir (void)
 }
 
 /**
+ * wk_test_scratch_path:
+ * @name: a file or folder name
+ *
+ * Returns: (transfer full): @name inside wk_test_scratch_dir()
+ */
+char *
+wk_test_scratch_path (const char *name)
+{
+  g_autofree char *dir = wk_test_scratch_dir ();
+
+  return g_build_filename (dir, name, NULL);
+}
+
+/**
  * wk_test_build_path:
  * @first: the first element below the build folder
  *

@@ -16,6 +16,7 @@ WkModel   *wk_test_model_new_ward (const char *ward_id, guint n_beds);
 WkPatient *wk_test_patient_new (guint n);
 WkOrder   *wk_test_order_new (gint64 patient_id, const char *placer_id, int version);
 char      *wk_test_scratch_dir (void);
+char      *wk_test_scratch_path (const char *name);
 char      *wk_test_build_path (const char *first, ...) G_GNUC_NULL_TERMINATED;
 
 G_END_DECLS
