@@ -5,6 +5,7 @@
 
 #include "wk-config.h"
 
+#include "wk-probe.h"
 #include "wk-snapshot-error.h"
 
 #include <string.h>
@@ -34,14 +35,23 @@ typedef struct
   const char *doc;
 } KeySpec;
 
+/* Checks what one key alone cannot (a key that depends on another); returns the first
+ * problem (freed by caller) and the key it is about, or NULL. */
+typedef char *(*GroupCheckFunc) (GKeyFile *file, const char *group, const char **key);
+
 typedef struct
 {
-  const char *group;
-  const char *doc;
+  const char    *group;
+  const char    *doc;
+  GroupCheckFunc check;
 } GroupSpec;
 
 static char *check_identifier (const char *value);
 static char *check_timezone (const char *value);
+static char *check_time (const char *value);
+static char *check_monitor_group (GKeyFile *file, const char *group, const char **key);
+static char *check_probe_group (GKeyFile *file, const char *group, const char **key);
+static char *check_planned_group (GKeyFile *file, const char *group, const char **key);
 
 /* The groups, in the order the reference lists them. */
 static const GroupSpec groups[] = {
@@ -52,6 +62,18 @@ static const GroupSpec groups[] = {
   { "printer *",
     "One group per printer the ward can print to, `[printer NAME]`; NAME is how screens "
     "and logs call it." },
+  { "monitor",
+    "How the health monitor decides that the central systems are down (see \"Outage "
+    "detection\").",
+    check_monitor_group },
+  { "probe *",
+    "One group per check of a central system, `[probe NAME]`. DOWNTIME needs every probe to "
+    "fail; one that answers keeps the ward online.",
+    check_probe_group },
+  { "planned *",
+    "One group per planned downtime window, `[planned NAME]`: charts print at "
+    "`[monitor] planned-lead-time` before it starts.",
+    check_planned_group },
 };
 
 /* Every setting. Adding one here documents it (`wardkeep config reference`, which the
@@ -81,6 +103,46 @@ static const KeySpec schema[] = {
     .doc = "The CUPS queue name, or an `ipp://` / `ipps://` URI of the printer." },
   { "printer *", "description", TYPE_STRING, NULL, FALSE,
     .doc = "Where the printer is, in words staff use (\"Ward 7A office laser\")." },
+  { "monitor", "interval", TYPE_DURATION, "15s", FALSE, .min = 100, .max = 3600000,
+    .doc = "How often each probe runs (a probe may set its own)." },
+  { "monitor", "timeout", TYPE_DURATION, "5s", FALSE, .min = 100, .max = 300000,
+    .doc = "How long one probe run may take before it counts as failed; less than the "
+           "interval." },
+  { "monitor", "failures-to-confirm", TYPE_INT, "3", FALSE, .min = 1, .max = 100,
+    .doc = "N: DOWNTIME once every probe has failed this many times in a row (with the "
+           "defaults, 30 to 45 s after the systems stop answering)." },
+  { "monitor", "successes-to-recover", TYPE_INT, "3", FALSE, .min = 1, .max = 100,
+    .doc = "M: back ONLINE once a probe has answered this many times in a row." },
+  { "monitor", "confirmation-delay", TYPE_DURATION, "0s", FALSE, .min = 0, .max = 3600000,
+    .doc = "How long a detected downtime must last before the ward is printed; declared and "
+           "planned downtime print at once." },
+  { "monitor", "feed-silence-warning", TYPE_DURATION, "30min", FALSE, .min = 1000, .max = 86400000,
+    .doc = "After this long without an HL7 message, warn (a warning, never a downtime)." },
+  { "monitor", "planned-lead-time", TYPE_DURATION, "15min", FALSE, .min = 0, .max = 86400000,
+    .doc = "How long before a planned window starts its charts are printed." },
+  { "probe *", "kind", TYPE_ENUM, NULL, TRUE, .choices = "http|tcp",
+    .doc = "`http`: a GET of `url` must answer `expect-status`; `tcp`: a connection to "
+           "`address` must be accepted." },
+  { "probe *", "url", TYPE_STRING, NULL, FALSE,
+    .doc = "For `http`: the http:// or https:// URL to GET, such as the EPR's health page." },
+  { "probe *", "address", TYPE_STRING, NULL, FALSE,
+    .doc = "For `tcp`: host:port to connect to, such as the interface engine's MLLP port." },
+  { "probe *", "expect-status", TYPE_INT, "200", FALSE, .min = 100, .max = 599,
+    .doc = "For `http`: the HTTP status that means the system is up." },
+  { "probe *", "interval", TYPE_DURATION, NULL, FALSE, .min = 100, .max = 3600000,
+    .doc = "How often this probe runs; `[monitor] interval` when not set." },
+  { "probe *", "timeout", TYPE_DURATION, NULL, FALSE, .min = 100, .max = 300000,
+    .doc = "How long one run may take; `[monitor] timeout` when not set." },
+  { "probe *", "ca-file", TYPE_STRING, NULL, FALSE,
+    .doc = "For https: a PEM file of the certificate authorities to trust instead of the "
+           "system's (a hospital's own CA)." },
+  { "planned *", "start", TYPE_STRING, NULL, TRUE, .check = check_time,
+    .doc = "When the window starts: `2026-03-01 01:00` in the ward's time zone, or with a UTC "
+           "offset (`2026-03-01T01:00Z`, `2026-03-01 02:00+01:00`)." },
+  { "planned *", "end", TYPE_STRING, NULL, TRUE, .check = check_time,
+    .doc = "When it ends, written as `start`; after it." },
+  { "planned *", "reason", TYPE_STRING, NULL, TRUE,
+    .doc = "Why, in words staff understand (\"EPR upgrade\"); shown on screen and in logs." },
 };
 
 struct _WkConfig
@@ -123,6 +185,109 @@ static char *
 check_identifier (const char *value)
 {
   return g_strdup (identifier_problem (value));
+}
+
+/* A duration setting of @group, else of [monitor], else the schema's default, in ms. */
+static gint64
+group_duration (GKeyFile *file, const char *group, const char *key)
+{
+  const char *groups_to_try[] = { group, "monitor" };
+  gint64      ms = 0;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (groups_to_try); i++)
+    {
+      g_autofree char *raw = g_key_file_get_value (file, groups_to_try[i], key, NULL);
+
+      if (raw != NULL)
+        return wk_config_parse_duration (raw, &ms, NULL) ? ms : -1;
+    }
+  return strcmp (key, "interval") == 0 ? 15000 : 5000;
+}
+
+static char *
+check_monitor_group (GKeyFile *file, const char *group, const char **key)
+{
+  gint64 interval = group_duration (file, group, "interval");
+  gint64 timeout = group_duration (file, group, "timeout");
+
+  *key = "timeout";
+  if (interval > 0 && timeout > 0 && timeout >= interval)
+    return g_strdup ("must be shorter than the interval, so that one run ends before the next");
+  return NULL;
+}
+
+static char *
+check_probe_group (GKeyFile *file, const char *group, const char **key)
+{
+  g_autofree char *kind = g_key_file_get_value (file, group, "kind", NULL);
+  g_autofree char *url = g_key_file_get_string (file, group, "url", NULL);
+  g_autofree char *address = g_key_file_get_string (file, group, "address", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WkProbe) probe = NULL;
+  gint64 interval = group_duration (file, group, "interval");
+  gint64 timeout = group_duration (file, group, "timeout");
+
+  if (g_strcmp0 (kind, "http") == 0)
+    {
+      *key = "url";
+      if (address != NULL)
+        return g_strdup ("an http probe takes url, not address");
+      if (url == NULL)
+        return g_strdup ("missing: an http probe needs the URL to GET");
+      probe = wk_probe_new_http ("check", url, 200, &error);
+    }
+  else if (g_strcmp0 (kind, "tcp") == 0)
+    {
+      *key = "address";
+      if (url != NULL)
+        return g_strdup ("a tcp probe takes address (host:port), not url");
+      if (g_key_file_has_key (file, group, "expect-status", NULL)
+          || g_key_file_has_key (file, group, "ca-file", NULL))
+        {
+          *key = g_key_file_has_key (file, group, "ca-file", NULL) ? "ca-file" : "expect-status";
+          return g_strdup ("only for http probes");
+        }
+      if (address == NULL)
+        return g_strdup ("missing: a tcp probe needs host:port");
+      probe = wk_probe_new_tcp ("check", address, &error);
+    }
+  if (error != NULL)
+    return g_strdup (error->message);
+  *key = "timeout";
+  if (interval > 0 && timeout > 0 && timeout >= interval)
+    return g_strdup ("must be shorter than the probe's interval, so that one run ends before "
+                     "the next");
+  return NULL;
+}
+
+static char *
+check_planned_group (GKeyFile *file, const char *group, const char **key)
+{
+  g_autofree char *zone_name = g_key_file_get_string (file, "ward", "timezone", NULL);
+  g_autofree char *start = g_key_file_get_string (file, group, "start", NULL);
+  g_autofree char *end = g_key_file_get_string (file, group, "end", NULL);
+  g_autoptr (GTimeZone) zone
+      = g_time_zone_new_identifier (zone_name != NULL ? zone_name : "Europe/London");
+  gint64 start_us, end_us;
+
+  *key = "end";
+  if (zone != NULL && start != NULL && end != NULL
+      && wk_config_parse_time (start, zone, &start_us, NULL)
+      && wk_config_parse_time (end, zone, &end_us, NULL) && end_us <= start_us)
+    return g_strdup_printf ("must be after start (%s)", start);
+  return NULL;
+}
+
+static char *
+check_time (const char *value)
+{
+  g_autoptr (GTimeZone) utc = g_time_zone_new_utc ();
+  g_autoptr (GError) error = NULL;
+  gint64 us;
+
+  if (!wk_config_parse_time (value, utc, &us, &error))
+    return g_strdup (error->message);
+  return NULL;
 }
 
 static char *
@@ -341,6 +506,91 @@ bad:
   return FALSE;
 }
 
+static gboolean
+take_digits (const char **p, int n, int *value)
+{
+  *value = 0;
+  for (int i = 0; i < n; i++, (*p)++)
+    {
+      if (!g_ascii_isdigit (**p))
+        return FALSE;
+      *value = *value * 10 + (**p - '0');
+    }
+  return TRUE;
+}
+
+/**
+ * wk_config_parse_time:
+ * @text: a date and time: "2026-03-01 01:00", "2026-03-01T01:00:30", optionally followed
+ *   by a UTC offset ("Z", "+01:00", "-0500")
+ * @zone: the time zone of a time written without an offset (the ward's)
+ * @unix_us: (out): the time in microseconds since 1970 (UTC)
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success; %FALSE with %WK_SNAPSHOT_ERROR_CONFIG
+ */
+gboolean
+wk_config_parse_time (const char *text, GTimeZone *zone, gint64 *unix_us, GError **error)
+{
+  g_autoptr (GTimeZone) offset_zone = NULL;
+  g_autoptr (GDateTime) time = NULL;
+  const char *p = text;
+  int         year, month, day, hour, minute, second = 0;
+
+  g_return_val_if_fail (text != NULL, FALSE);
+  g_return_val_if_fail (zone != NULL, FALSE);
+  g_return_val_if_fail (unix_us != NULL, FALSE);
+
+  /* YYYY-MM-DD[T ]HH:MM[:SS]; a failed test leaves at once, so p never runs past the end. */
+  if (!take_digits (&p, 4, &year) || *p++ != '-' || !take_digits (&p, 2, &month) || *p++ != '-'
+      || !take_digits (&p, 2, &day) || (*p != 'T' && *p != ' ')
+      || !(p++, take_digits (&p, 2, &hour)) || *p++ != ':' || !take_digits (&p, 2, &minute))
+    goto bad;
+  if (*p == ':' && !(p++, take_digits (&p, 2, &second)))
+    goto bad;
+
+  /* [Z | +HH | +HH:MM | +HHMM] */
+  if (*p == 'Z' && p[1] == '\0')
+    offset_zone = g_time_zone_new_utc ();
+  else if (*p == '+' || *p == '-')
+    {
+      char             sign = *p++;
+      int              hours, minutes = 0;
+      g_autofree char *offset = NULL;
+
+      if (!take_digits (&p, 2, &hours) || hours > 23)
+        goto bad;
+      if (*p == ':')
+        p++;
+      if (*p != '\0' && (!take_digits (&p, 2, &minutes) || minutes > 59))
+        goto bad;
+      if (*p != '\0')
+        goto bad;
+      offset = g_strdup_printf ("%c%02d:%02d", sign, hours, minutes);
+      offset_zone = g_time_zone_new_identifier (offset);
+      if (offset_zone == NULL)
+        goto bad;
+    }
+  else if (*p != '\0')
+    goto bad;
+
+  if (year < 1970)
+    goto bad;
+  time = g_date_time_new (offset_zone != NULL ? offset_zone : zone, year, month, day, hour, minute,
+                          second);
+  if (time == NULL)
+    goto bad;
+  *unix_us = g_date_time_to_unix (time) * G_USEC_PER_SEC;
+  return TRUE;
+
+bad:
+  g_set_error (error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_CONFIG,
+               "expected a date and time such as 2026-03-01 01:00 (the ward's time zone) or "
+               "2026-03-01T01:00Z, got \"%s\"",
+               text);
+  return FALSE;
+}
+
 /* Checks one value against its spec; adds a problem when it is wrong. */
 static void
 check_value (Checker *checker, GKeyFile *file, const char *group, const KeySpec *spec)
@@ -520,6 +770,33 @@ check_file (Checker *checker, GKeyFile *file)
         }
       else if (!g_key_file_has_key (file, spec->group, spec->key, NULL))
         add_problem (checker, spec->group, spec->key, "missing, and required: %s", spec->doc);
+    }
+
+  /* What keys mean together, in groups whose keys are otherwise fine. */
+  if (checker->problems->len > 0)
+    return;
+  for (guint g = 0; file_groups[g] != NULL; g++)
+    {
+      const char *spec_group = schema_group_of (file_groups[g]);
+
+      for (gsize i = 0; i < G_N_ELEMENTS (groups); i++)
+        if (groups[i].check != NULL && g_strcmp0 (groups[i].group, spec_group) == 0)
+          {
+            const char      *key = NULL;
+            g_autofree char *problem = groups[i].check (file, file_groups[g], &key);
+
+            if (problem != NULL)
+              add_problem (checker, file_groups[g], key, "%s", problem);
+          }
+    }
+  /* [monitor]'s timing holds even when the file has no [monitor] group. */
+  if (!g_key_file_has_group (file, "monitor"))
+    {
+      const char      *key = NULL;
+      g_autofree char *problem = check_monitor_group (file, "monitor", &key);
+
+      if (problem != NULL)
+        add_problem (checker, "monitor", key, "%s", problem);
     }
 }
 

@@ -37,6 +37,7 @@ gint64      wk_config_get_duration_ms (WkConfig *config, const char *group, cons
 GStrv       wk_config_dup_instances (WkConfig *config, const char *kind);
 
 gboolean wk_config_parse_duration (const char *text, gint64 *ms, GError **error);
+gboolean wk_config_parse_time (const char *text, GTimeZone *zone, gint64 *unix_us, GError **error);
 char    *wk_config_dup_reference (void);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WkConfig, wk_config_free)
