@@ -1201,10 +1201,8 @@ test_restore_planned_lead (void)
   g_autoptr (Fixture) f = fixture_new (0, &settings);
   g_autoptr (GError) error = NULL;
   g_autofree char *saved = NULL;
-  g_autoptr (WkClock) clock = NULL;
-  g_autoptr (WkMonitor) monitor = NULL;
-  Fixture    *g = g_new0 (Fixture, 1);
-  const char *printed_id;
+  Fixture         *g = g_new0 (Fixture, 1);
+  const char      *printed_id;
 
   g_assert_true (wk_monitor_add_planned_window (f->monitor, "epr-upgrade", START_WALL + 10 * MINUTE,
                                                 START_WALL + 70 * MINUTE, "EPR upgrade", NULL));

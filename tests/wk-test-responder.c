@@ -404,3 +404,27 @@ wk_test_certificate_new (const char *dir, char **ca_file)
   *ca_file = g_steal_pointer (&cert);
   return certificate;
 }
+
+/**
+ * wk_test_stop_worker_threads:
+ *
+ * Waits until GLib's idle worker threads (those GTask, the resolver and the TLS backend
+ * ran in) have exited. clang 14's LeakSanitizer crashes at exit ("Tracer caught signal
+ * 11") on a thread that holds dynamic TLS of a module loaded at run time, such as
+ * glib-networking's GnuTLS; with those threads gone, the leak check runs as usual.
+ */
+void
+wk_test_stop_worker_threads (void)
+{
+  /* A thread of GTask's pool waits half a second for more work before it becomes an
+   * unused thread that can be stopped. */
+  for (int i = 0; i < 40; i++)
+    {
+      g_usleep (50 * 1000);
+      g_thread_pool_set_max_unused_threads (0);
+      g_thread_pool_stop_unused_threads ();
+      if (i >= 12 && g_thread_pool_get_num_unused_threads () == 0)
+        break;
+    }
+  g_thread_pool_set_max_unused_threads (2);
+}

@@ -37,6 +37,7 @@ guint16  wk_test_closed_port (void);
 GSocket *wk_test_listening_socket (guint16 *port);
 void     wk_test_wait_for (gboolean (*done) (gpointer data), gpointer data, const char *what);
 GTlsCertificate *wk_test_certificate_new (const char *dir, char **ca_file);
+void             wk_test_stop_worker_threads (void);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WkTestResponder, wk_test_responder_free)
 
