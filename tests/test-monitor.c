@@ -1467,9 +1467,10 @@ test_real_clock_end_to_end (void)
   g_autoptr (Fixture) f = g_new0 (Fixture, 1);
   g_autoptr (WkTestResponder) responder = wk_test_responder_new (NULL);
   g_autofree char *url = wk_test_responder_dup_url (responder, "/health");
-  guint16          port;
-  GSocket         *listening = wk_test_listening_socket (&port);
-  g_autofree char *address = g_strdup_printf ("127.0.0.1:%u", port);
+  /* The interface engine's port: a server that accepts (a bare listening socket's
+   * backlog would fill up with probe connections). */
+  WkTestResponder *engine = wk_test_responder_new (NULL);
+  g_autofree char *address = g_strdup_printf ("127.0.0.1:%u", wk_test_responder_get_port (engine));
   g_autoptr (WkProbe) http = wk_probe_new_http ("epr", url, 200, NULL);
   g_autoptr (WkProbe) tcp = wk_probe_new_tcp ("mllp", address, NULL);
   StateWait    wait = { f, WK_MONITOR_ONLINE };
@@ -1498,8 +1499,7 @@ test_real_clock_end_to_end (void)
   /* The EPR answers 503 and the interface engine's port closes. */
   outage_at = g_get_monotonic_time ();
   wk_test_responder_set_status (responder, 503);
-  g_socket_close (listening, NULL);
-  g_object_unref (listening);
+  wk_test_responder_free (engine);
   wait.state = WK_MONITOR_DOWNTIME;
   wk_test_wait_for (state_reached, &wait, "DOWNTIME on the real clock");
   wk_test_wait_for (printed, f, "PRINT_NOW after the confirmation delay");
