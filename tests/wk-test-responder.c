@@ -340,19 +340,19 @@ give_up_cb (gpointer data)
  * @data: passed to @done
  * @what: what it waits for, for the failure message
  *
- * Runs the main loop until @done says so; fails the test after 20 s of real time (a
+ * Runs the main loop until @done says so; fails the test after 120 s of real time (a
  * guard against hanging, not a timing assertion).
  */
 void
 wk_test_wait_for (gboolean (*done) (gpointer data), gpointer data, const char *what)
 {
   gboolean given_up = FALSE;
-  guint    guard = g_timeout_add_seconds (20, give_up_cb, &given_up);
+  guint    guard = g_timeout_add_seconds (120, give_up_cb, &given_up);
 
   while (!done (data) && !given_up)
     g_main_context_iteration (NULL, TRUE);
   if (given_up)
-    g_error ("gave up after 20 s waiting for %s", what);
+    g_error ("gave up after 120 s waiting for %s", what);
   g_source_remove (guard);
 }
 
