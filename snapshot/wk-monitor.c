@@ -1789,11 +1789,20 @@ wk_monitor_save_to_data (WkMonitor *self)
       Window          *window = self->windows->pdata[i];
       g_autofree char *group = NULL;
 
-      if (window->episode == NULL || window->stage == WINDOW_DONE)
+      gboolean ended_early
+          = window->stage == WINDOW_DONE && window->end_at > wk_clock_get_monotonic (self->clock);
+
+      /* Printed for and not over; or ended early by a person, which a restart keeps. */
+      if (!ended_early && (window->episode == NULL || window->stage == WINDOW_DONE))
         continue;
       group = g_strconcat ("window ", window->name, NULL);
-      g_key_file_set_string (file, group, "episode", window->episode->id);
-      g_key_file_set_string (file, group, "print", print_names[window->print]);
+      if (ended_early)
+        g_key_file_set_boolean (file, group, "ended", TRUE);
+      if (window->episode != NULL)
+        {
+          g_key_file_set_string (file, group, "episode", window->episode->id);
+          g_key_file_set_string (file, group, "print", print_names[window->print]);
+        }
     }
   return g_key_file_to_data (file, NULL, NULL);
 }
@@ -1903,6 +1912,7 @@ wk_monitor_restore_from_data (WkMonitor *self, const char *data, gssize length, 
       = g_ptr_array_new_with_free_func ((GDestroyNotify)wk_episode_free);
   g_autoptr (GArray) window_prints = g_array_new (FALSE, FALSE, sizeof (PrintState));
   g_autoptr (GPtrArray) window_targets = g_ptr_array_new ();
+  g_autoptr (GArray) window_ended = g_array_new (FALSE, FALSE, sizeof (gboolean));
   PrintState print = PRINT_NONE;
   gboolean   down = FALSE, hold = FALSE;
   gint64     version;
@@ -1925,19 +1935,27 @@ wk_monitor_restore_from_data (WkMonitor *self, const char *data, gssize length, 
       const char      *group = groups[i];
       g_autofree char *id = NULL;
       Window          *window;
-      PrintState       window_print;
+      PrintState       window_print = PRINT_NONE;
+      gboolean         ended = FALSE;
+      WkEpisode       *window_episode = NULL;
 
       if (strcmp (group, "monitor") == 0 || strcmp (group, "episode") == 0)
         continue;
       if (!g_str_has_prefix (group, "window "))
         return saved_problem (error, group, "unknown group");
-      id = saved_text (file, group, "episode", TRUE, error);
-      if (id == NULL)
+      if (g_key_file_has_key (file, group, "ended", NULL)
+          && !saved_boolean (file, group, "ended", &ended, error))
         return FALSE;
-      if (!valid_id (id))
-        return saved_problem (error, group, "the episode id is malformed");
-      if (!saved_print (file, group, &window_print, error))
-        return FALSE;
+      if (!ended || g_key_file_has_key (file, group, "episode", NULL))
+        {
+          id = saved_text (file, group, "episode", TRUE, error);
+          if (id == NULL)
+            return FALSE;
+          if (!valid_id (id))
+            return saved_problem (error, group, "the episode id is malformed");
+          if (!saved_print (file, group, &window_print, error))
+            return FALSE;
+        }
       window = find_window (self, group + strlen ("window "));
       if (window == NULL)
         {
@@ -1946,18 +1964,19 @@ wk_monitor_restore_from_data (WkMonitor *self, const char *data, gssize length, 
                      group + strlen ("window "));
           continue;
         }
-      {
-        WkEpisode *window_episode = wk_episode_new (WK_EPISODE_PLANNED, window->reason);
-
-        g_free (window_episode->id);
-        window_episode->id = g_steal_pointer (&id);
-        window_episode->window = g_strdup (window->name);
-        window_episode->started_us = wk_clock_get_monotonic (self->clock);
-        window_episode->started_wall_us = wk_clock_get_wall (self->clock);
-        g_ptr_array_add (window_episodes, window_episode);
-        g_array_append_val (window_prints, window_print);
-        g_ptr_array_add (window_targets, window);
-      }
+      if (id != NULL)
+        {
+          window_episode = wk_episode_new (WK_EPISODE_PLANNED, window->reason);
+          g_free (window_episode->id);
+          window_episode->id = g_steal_pointer (&id);
+          window_episode->window = g_strdup (window->name);
+          window_episode->started_us = wk_clock_get_monotonic (self->clock);
+          window_episode->started_wall_us = wk_clock_get_wall (self->clock);
+        }
+      g_ptr_array_add (window_episodes, window_episode);
+      g_array_append_val (window_prints, window_print);
+      g_array_append_val (window_ended, ended);
+      g_ptr_array_add (window_targets, window);
     }
 
   if (g_key_file_has_group (file, "episode"))
@@ -2023,6 +2042,8 @@ wk_monitor_restore_from_data (WkMonitor *self, const char *data, gssize length, 
       wk_episode_free (window->episode);
       window->episode = g_steal_pointer (&window_episodes->pdata[i]);
       window->print = g_array_index (window_prints, PrintState, i);
+      if (g_array_index (window_ended, gboolean, i))
+        window->stage = WINDOW_DONE;
     }
   if (episode != NULL)
     {

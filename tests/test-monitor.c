@@ -1230,6 +1230,41 @@ test_restore_planned_lead (void)
   fixture_free (g);
 }
 
+/* A planned window a person ended early stays ended across a restart. */
+static void
+test_restore_planned_ended_early (void)
+{
+  WkMonitorSettings settings = default_settings ();
+  g_autoptr (Fixture) f = fixture_new (0, &settings);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *saved = NULL;
+  Fixture         *g = g_new0 (Fixture, 1);
+
+  g_assert_true (wk_monitor_add_planned_window (f->monitor, "epr-upgrade", START_WALL - 10 * MINUTE,
+                                                START_WALL + 110 * MINUTE, "EPR upgrade", NULL));
+  start (f);
+  g_assert_cmpint (wk_monitor_get_state (f->monitor), ==, WK_MONITOR_DOWNTIME);
+  g_assert_true (wk_monitor_end_downtime (f->monitor, "finished early", "IT on call", &error));
+  g_assert_cmpint (wk_monitor_get_state (f->monitor), ==, WK_MONITOR_ONLINE);
+  saved = wk_monitor_save_to_data (f->monitor);
+  g_assert_nonnull (strstr (saved, "ended=true"));
+
+  g->clock = wk_clock_new_test (START_WALL + MINUTE);
+  g->monitor = wk_monitor_new (g->clock, &settings);
+  g->events = g_ptr_array_new_with_free_func ((GDestroyNotify)wk_monitor_event_free);
+  g_assert_true (wk_monitor_add_planned_window (g->monitor, "epr-upgrade", START_WALL - 10 * MINUTE,
+                                                START_WALL + 110 * MINUTE, "EPR upgrade", NULL));
+  g_assert_true (wk_monitor_restore_from_data (g->monitor, saved, -1, &error));
+  g_assert_no_error (error);
+  g_signal_connect (g->monitor, "event", G_CALLBACK (event_cb), g);
+  start (g);
+  advance (g, 60 * MINUTE);
+  g_assert_cmpint (wk_monitor_get_state (g->monitor), ==, WK_MONITOR_ONLINE);
+  g_assert_cmpuint (count (g, WK_MONITOR_EVENT_PRINT_NOW), ==, 0);
+  assert_transitions (g, "");
+  fixture_free (g);
+}
+
 static void
 test_restore_refused (void)
 {
@@ -1474,7 +1509,7 @@ test_real_clock_end_to_end (void)
   g_autoptr (WkProbe) http = wk_probe_new_http ("epr", url, 200, NULL);
   g_autoptr (WkProbe) tcp = wk_probe_new_tcp ("mllp", address, NULL);
   StateWait    wait = { f, WK_MONITOR_ONLINE };
-  const gint64 interval = 200 * 1000;
+  const gint64 interval = 400 * 1000;
   gint64       outage_at, suspect_at = 0, downtime_at = 0;
 
   settings.successes_to_recover = 2;
@@ -1483,8 +1518,8 @@ test_real_clock_end_to_end (void)
   f->monitor = wk_monitor_new (f->clock, &settings);
   f->events = g_ptr_array_new_with_free_func ((GDestroyNotify)wk_monitor_event_free);
   f->acknowledge = TRUE;
-  wk_probe_set_timing (http, interval, 150 * 1000);
-  wk_probe_set_timing (tcp, interval, 150 * 1000);
+  wk_probe_set_timing (http, interval, 300 * 1000);
+  wk_probe_set_timing (tcp, interval, 300 * 1000);
   wk_monitor_add_probe (f->monitor, http);
   wk_monitor_add_probe (f->monitor, tcp);
   g_signal_connect (f->monitor, "event", G_CALLBACK (event_cb), f);
@@ -1494,7 +1529,7 @@ test_real_clock_end_to_end (void)
 
     wk_test_wait_for (results_in, &results, "two rounds of results");
   }
-  g_assert_cmpint (wk_monitor_get_state (f->monitor), ==, WK_MONITOR_ONLINE);
+  wk_test_wait_for (state_reached, &wait, "ONLINE on the real clock");
 
   /* The EPR answers 503 and the interface engine's port closes. */
   outage_at = g_get_monotonic_time ();
@@ -1524,7 +1559,12 @@ test_real_clock_end_to_end (void)
   wk_test_responder_set_status (responder, 200);
   wait.state = WK_MONITOR_ONLINE;
   wk_test_wait_for (state_reached, &wait, "ONLINE again on the real clock");
-  assert_transitions (f, "suspect downtime recovering online");
+  {
+    g_autofree char *seen = transitions (f);
+
+    /* (A loaded machine may time a loopback run out now and then: SUSPECT on the way.) */
+    g_assert_true (g_str_has_suffix (seen, "downtime recovering online"));
+  }
   g_assert_cmpuint (count (f, WK_MONITOR_EVENT_PRINT_NOW), ==, 1);
 }
 
@@ -1563,6 +1603,7 @@ main (int argc, char **argv)
   g_test_add_func ("/monitor/restore/within-confirmation-delay",
                    test_restore_within_confirmation_delay);
   g_test_add_func ("/monitor/restore/planned-lead", test_restore_planned_lead);
+  g_test_add_func ("/monitor/restore/planned-ended-early", test_restore_planned_ended_early);
   g_test_add_func ("/monitor/restore/refused", test_restore_refused);
   g_test_add_func ("/monitor/config/from-config", test_from_config);
   g_test_add_func ("/monitor/config/refused", test_config_refused);
