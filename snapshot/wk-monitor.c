@@ -668,6 +668,16 @@ update (WkMonitor *self)
 
   if (opened)
     start_printing (self);
+  else if (self->print == PRINT_WAITING && (self->hold || active_window (self) != NULL))
+    {
+      g_autofree char *why = g_strdup_printf ("downtime: %s", self->real_reason);
+
+      /* A person's declaration or a planned window needs no confirmation. */
+      wk_clock_remove_timeout (self->clock, self->confirm_timer);
+      self->confirm_timer = 0;
+      self->print = PRINT_DUE;
+      emit_print_now (self, self->episode, FALSE, why);
+    }
 }
 
 /* ---- the drill ---- */

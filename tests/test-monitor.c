@@ -514,6 +514,26 @@ test_confirmation_delay_recovered (void)
   g_assert_cmpuint (count (f, WK_MONITOR_EVENT_PRINT_NOW), ==, 0);
 }
 
+static void
+test_confirmation_delay_cut_short (void)
+{
+  WkMonitorSettings settings = default_settings ();
+  g_autoptr (Fixture) f = NULL;
+
+  settings.confirmation_delay_us = 5 * MINUTE;
+  f = fixture_new (1, &settings);
+  start (f);
+  go_down (f);
+  g_assert_cmpuint (count (f, WK_MONITOR_EVENT_PRINT_NOW), ==, 0);
+  /* A person who declares downtime needs no confirmation: printed now, and only once. */
+  g_assert_true (wk_monitor_declare_downtime (f->monitor, "EPR down", "Night sister", NULL));
+  g_assert_cmpuint (count (f, WK_MONITOR_EVENT_PRINT_NOW), ==, 1);
+  g_assert_cmpint (last (f, WK_MONITOR_EVENT_PRINT_NOW)->monotonic_us, ==,
+                   wk_monitor_get_since (f->monitor, NULL));
+  advance (f, 10 * MINUTE);
+  g_assert_cmpuint (count (f, WK_MONITOR_EVENT_PRINT_NOW), ==, 1);
+}
+
 /* ---- people ---- */
 
 static void
@@ -1583,6 +1603,8 @@ main (int argc, char **argv)
   g_test_add_func ("/monitor/outage/confirmation-delay", test_confirmation_delay);
   g_test_add_func ("/monitor/outage/confirmation-delay-recovered",
                    test_confirmation_delay_recovered);
+  g_test_add_func ("/monitor/outage/confirmation-delay-cut-short",
+                   test_confirmation_delay_cut_short);
   g_test_add_func ("/monitor/manual/declare-and-end", test_manual);
   g_test_add_func ("/monitor/manual/during-outage", test_manual_during_outage);
   g_test_add_func ("/monitor/planned/lead-time", test_planned);
