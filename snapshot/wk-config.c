@@ -772,9 +772,7 @@ check_file (Checker *checker, GKeyFile *file)
         add_problem (checker, spec->group, spec->key, "missing, and required: %s", spec->doc);
     }
 
-  /* What keys mean together, in groups whose keys are otherwise fine. */
-  if (checker->problems->len > 0)
-    return;
+  /* What keys mean together (the checks pass over values already found wrong). */
   for (guint g = 0; file_groups[g] != NULL; g++)
     {
       const char *spec_group = schema_group_of (file_groups[g]);

@@ -26,6 +26,9 @@ typedef enum
 
 static const char *const print_names[] = { "none", "waiting", "due", "done" };
 static const char *const state_names[] = { "online", "suspect", "downtime", "recovering", "drill" };
+static const char *const event_names[]
+    = { "state-changed",   "print-now",   "probe-result",       "warning",
+        "warning-cleared", "drill-phase", "real-state-changed", "clock-jump" };
 
 /* One probe, its schedule and what its runs found. Reference counted because a run in
  * flight outlives a stopped monitor until its cancellation comes back. */
@@ -187,6 +190,21 @@ wk_monitor_state_to_string (WkMonitorState state)
   g_return_val_if_fail ((guint)state < G_N_ELEMENTS (state_names), NULL);
 
   return state_names[state];
+}
+
+/**
+ * wk_monitor_event_kind_to_string:
+ * @kind: a #WkMonitorEventKind
+ *
+ * Returns: its name for logs and reports: "state-changed", "print-now", "probe-result",
+ *   "warning", "warning-cleared", "drill-phase", "real-state-changed" or "clock-jump"
+ */
+const char *
+wk_monitor_event_kind_to_string (WkMonitorEventKind kind)
+{
+  g_return_val_if_fail ((guint)kind < G_N_ELEMENTS (event_names), NULL);
+
+  return event_names[kind];
 }
 
 static char *

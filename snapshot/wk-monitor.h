@@ -187,6 +187,7 @@ const WkProbeResult *wk_monitor_get_last_result (WkMonitor *monitor, const char 
 char                *wk_monitor_save_to_data (WkMonitor *monitor);
 
 const char *wk_monitor_state_to_string (WkMonitorState state);
+const char *wk_monitor_event_kind_to_string (WkMonitorEventKind kind);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WkMonitorEvent, wk_monitor_event_free)
 

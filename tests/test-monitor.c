@@ -363,6 +363,9 @@ test_outage_detected (void)
   g_assert_cmpuint (count (f, WK_MONITOR_EVENT_PRINT_NOW), ==, 1);
   g_assert_cmpstr (wk_monitor_get_episode (f->monitor)->id, ==, episode_id);
   g_assert_cmpint (wk_monitor_get_real_state (f->monitor), ==, WK_MONITOR_DOWNTIME);
+  g_assert_cmpstr (wk_monitor_event_kind_to_string (print->kind), ==, "print-now");
+  g_assert_cmpstr (wk_monitor_state_to_string (WK_MONITOR_RECOVERING), ==, "recovering");
+  g_assert_cmpstr (wk_episode_kind_to_string (WK_EPISODE_PLANNED), ==, "planned");
 }
 
 static void
@@ -1433,6 +1436,10 @@ test_config_refused (void)
                          "missing required key \"reason\"");
   assert_config_refused ("[ward]\nid = 7A\n[monitor]\nfailures-to-confirm = 0\n",
                          "[monitor] failures-to-confirm");
+  /* Every problem at once: a wrong value and what keys mean together. */
+  assert_config_refused ("[ward]\nid = 7A\n[monitor]\nfailures-to-confirm = 0\n"
+                         "[probe epr]\nkind = http\n",
+                         "2 problems in the configuration");
 }
 
 static void
