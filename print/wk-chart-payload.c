@@ -850,7 +850,7 @@ wk_chart_payload_decode (
   g_autofree guint8 *data = NULL;
   g_autofree char   *key_id = NULL;
   const guint8      *key = NULL;
-  gsize              size = 0, declared, prefix = strlen (WK_CHART_PAYLOAD_PREFIX);
+  gsize              size = 0, declared, expected, prefix = strlen (WK_CHART_PAYLOAD_PREFIX);
   Reader             reader = { 0 };
   GError            *local_error = NULL;
 
@@ -869,17 +869,21 @@ wk_chart_payload_decode (
                    WK_CHART_PAYLOAD_PREFIX);
       return NULL;
     }
-  data = wk_base45_decode (text + prefix, length - prefix, &size, &local_error);
-  if (data == NULL)
-    {
-      g_propagate_prefixed_error (error, local_error, "The chart code is damaged: ");
-      return NULL;
-    }
+  text += prefix;
+  length -= prefix;
 
-  if (size < 1)
+  /* The version, then the length the code should have, from its first characters: a
+   * code cut short is reported as such wherever it was cut. */
+  if (length < 2)
     {
       g_set_error (error, WK_PRINT_ERROR, WK_PRINT_ERROR_TRUNCATED,
                    "The chart code is empty after its prefix: it was cut short");
+      return NULL;
+    }
+  data = wk_base45_decode (text, MIN (length, 3), &size, &local_error);
+  if (data == NULL)
+    {
+      g_propagate_prefixed_error (error, local_error, "The chart code is damaged: ");
       return NULL;
     }
   if (data[0] != WK_CHART_PAYLOAD_VERSION)
@@ -890,28 +894,54 @@ wk_chart_payload_decode (
                    data[0], WK_CHART_PAYLOAD_VERSION);
       return NULL;
     }
-  if (size < 4)
+  g_clear_pointer (&data, g_free);
+  if (length < 6)
     {
       g_set_error (error, WK_PRINT_ERROR, WK_PRINT_ERROR_TRUNCATED,
-                   "The chart code is %zu bytes, too short for its header: it was cut short", size);
+                   "The chart code is %zd characters, too short for its header: it was cut "
+                   "short",
+                   length);
       return NULL;
     }
-  declared = (gsize)data[2] << 8 | data[3];
-  if (size < declared || size < HEADER_FIXED + SIGNATURE_SIZE)
+  data = wk_base45_decode (text + 3, 3, &size, &local_error);
+  if (data == NULL)
     {
-      g_set_error (error, WK_PRINT_ERROR, WK_PRINT_ERROR_TRUNCATED,
-                   "The chart code has %zu of its %zu bytes: it was cut short (scan the whole "
-                   "code)",
-                   size, MAX (declared, (gsize)HEADER_FIXED + SIGNATURE_SIZE));
+      g_propagate_prefixed_error (error, local_error, "The chart code is damaged: ");
       return NULL;
     }
-  if (size > declared)
+  declared = (gsize)data[0] << 8 | data[1];
+  g_clear_pointer (&data, g_free);
+  expected = declared / 2 * 3 + declared % 2 * 2;
+  if (declared < HEADER_FIXED + SIGNATURE_SIZE)
     {
       g_set_error (error, WK_PRINT_ERROR, WK_PRINT_ERROR_INVALID,
-                   "The chart code has %zu bytes after its end (%zu bytes declared)",
-                   size - declared, declared);
+                   "The chart code's header gives a length of %zu bytes, less than any chart "
+                   "code has",
+                   declared);
       return NULL;
     }
+  if ((gsize)length < expected)
+    {
+      g_set_error (error, WK_PRINT_ERROR, WK_PRINT_ERROR_TRUNCATED,
+                   "The chart code has %zd of its %zu characters: it was cut short (scan the "
+                   "whole code)",
+                   length, expected);
+      return NULL;
+    }
+  if ((gsize)length > expected)
+    {
+      g_set_error (error, WK_PRINT_ERROR, WK_PRINT_ERROR_INVALID,
+                   "The chart code has %zu characters after its end (%zu expected)",
+                   (gsize)length - expected, expected);
+      return NULL;
+    }
+  data = wk_base45_decode (text, length, &size, &local_error);
+  if (data == NULL)
+    {
+      g_propagate_prefixed_error (error, local_error, "The chart code is damaged: ");
+      return NULL;
+    }
+  g_assert (size == declared);
 
   key_id = g_malloc (KEY_ID_SIZE * 2 + 1);
   sodium_bin2hex (key_id, KEY_ID_SIZE * 2 + 1, data + 4, KEY_ID_SIZE);

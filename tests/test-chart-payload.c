@@ -847,11 +847,20 @@ test_reject_malformed (void)
     image_header (&image);
     put_varint (&image, 0);
     text = image_finish (&image, keys);
-    longer = g_strconcat (text, "00", NULL);
-    assert_refused (longer, keys, WK_PRINT_ERROR_INVALID, "bytes after its end");
+    longer = g_strconcat (text, "000", NULL);
+    assert_refused (longer, keys, WK_PRINT_ERROR_INVALID, "characters after its end");
+    /* Base45 that is not Base45, in the middle of a code of the right length. */
+    text[strlen (text) / 2] = 'a';
+    assert_refused (text, keys, WK_PRINT_ERROR_INVALID, "not Base45");
   }
-  /* Base45 that is not Base45. */
-  assert_refused ("WK:BB8bb8", keys, WK_PRINT_ERROR_INVALID, "not Base45");
+  /* A header whose length is less than any code's. */
+  {
+    guint8           header[4] = { 1, 0, 0, 10 };
+    g_autofree char *encoded = wk_base45_encode (header, sizeof header);
+    g_autofree char *text = g_strconcat (WK_CHART_PAYLOAD_PREFIX, encoded, NULL);
+
+    assert_refused (text, keys, WK_PRINT_ERROR_INVALID, "less than any chart code has");
+  }
 }
 
 /* ---- Printed, scanned, verified ------------------------------------------------------- */
