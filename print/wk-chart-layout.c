@@ -36,12 +36,19 @@ typedef struct
   QRcode      *qr;
 } Piece;
 
+struct _WkChartTypesetter
+{
+  PangoFontMap *font_map;
+  PangoContext *context;
+  GHashTable   *layouts; /* style, width and markup -> PangoLayout */
+};
+
 struct _WkChartBlock
 {
-  PangoContext *pango;
-  double        width;
-  double        height;
-  GArray       *pieces;
+  WkChartTypesetter *typesetter;
+  double             width;
+  double             height;
+  GArray            *pieces;
 };
 
 static void
@@ -54,18 +61,114 @@ piece_clear (gpointer data)
 }
 
 /**
+ * _wk_chart_typesetter_new:
+ *
+ * Returns: (transfer full): a typesetter with fonts of its own, measuring in points,
+ *   without hinting, so that a layout is the same on every page and in every thread
+ */
+WkChartTypesetter *
+_wk_chart_typesetter_new (void)
+{
+  WkChartTypesetter    *typesetter = g_new0 (WkChartTypesetter, 1);
+  cairo_font_options_t *options = cairo_font_options_create ();
+
+  typesetter->font_map = pango_cairo_font_map_new ();
+  typesetter->context = pango_font_map_create_context (typesetter->font_map);
+  pango_cairo_context_set_resolution (typesetter->context, 72);
+  cairo_font_options_set_hint_metrics (options, CAIRO_HINT_METRICS_OFF);
+  cairo_font_options_set_hint_style (options, CAIRO_HINT_STYLE_NONE);
+  pango_cairo_context_set_font_options (typesetter->context, options);
+  cairo_font_options_destroy (options);
+  pango_context_set_base_dir (typesetter->context, PANGO_DIRECTION_LTR);
+  /* Glyphs where the font puts them, not rounded to whole points: even spacing, and the
+   * PDF needs no correction after every glyph. */
+  pango_context_set_round_glyph_positions (typesetter->context, FALSE);
+  typesetter->layouts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  return typesetter;
+}
+
+/**
+ * _wk_chart_typesetter_free:
+ * @typesetter: (nullable) (transfer full): a typesetter
+ */
+void
+_wk_chart_typesetter_free (WkChartTypesetter *typesetter)
+{
+  if (typesetter == NULL)
+    return;
+  g_hash_table_unref (typesetter->layouts);
+  g_object_unref (typesetter->context);
+  g_object_unref (typesetter->font_map);
+  g_free (typesetter);
+}
+
+/**
+ * _wk_chart_typesetter_get_context:
+ * @typesetter: a typesetter
+ *
+ * Returns: (transfer none): its Pango context
+ */
+PangoContext *
+_wk_chart_typesetter_get_context (WkChartTypesetter *typesetter)
+{
+  return typesetter->context;
+}
+
+/* The layout of @markup in @style at @width: set once, then shared. */
+static PangoLayout *
+typeset (WkChartTypesetter      *typesetter,
+         const char             *markup,
+         const WkChartTextStyle *style,
+         double                  width)
+{
+  g_autoptr (PangoFontDescription) font = NULL;
+  g_autofree char *key
+      = g_strdup_printf ("%g %d %d %d %d %.3f\n%s", style->size, style->bold, style->align,
+                         style->max_lines, style->strike, width, markup);
+  PangoLayout *layout = g_hash_table_lookup (typesetter->layouts, key);
+
+  if (layout != NULL)
+    return g_object_ref (layout);
+
+  font = pango_font_description_new ();
+  pango_font_description_set_family_static (font, FONT_FAMILY);
+  pango_font_description_set_absolute_size (font, style->size * PANGO_SCALE);
+  pango_font_description_set_weight (font, style->bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
+  layout = pango_layout_new (typesetter->context);
+  pango_layout_set_font_description (layout, font);
+  pango_layout_set_width (layout, (int)floor (width * PANGO_SCALE));
+  pango_layout_set_wrap (layout, PANGO_WRAP_WORD_CHAR);
+  pango_layout_set_alignment (layout, style->align);
+  if (style->max_lines > 0)
+    {
+      pango_layout_set_height (layout, -style->max_lines);
+      pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
+    }
+  if (style->strike)
+    {
+      g_autofree char *struck = g_strdup_printf ("<s>%s</s>", markup);
+
+      pango_layout_set_markup (layout, struck, -1);
+    }
+  else
+    pango_layout_set_markup (layout, markup, -1);
+  g_hash_table_insert (typesetter->layouts, g_steal_pointer (&key), g_object_ref (layout));
+  return layout;
+}
+
+/**
  * _wk_chart_block_new:
- * @pango: the context text is set in (the renderer's)
+ * @typesetter: what sets its text (the renderer's); must outlive the block
  * @width: the block's width in points
  *
  * Returns: (transfer full): an empty block, 0 points tall
  */
 WkChartBlock *
-_wk_chart_block_new (PangoContext *pango, double width)
+_wk_chart_block_new (WkChartTypesetter *typesetter, double width)
 {
   WkChartBlock *block = g_new0 (WkChartBlock, 1);
 
-  block->pango = g_object_ref (pango);
+  block->typesetter = typesetter;
   block->width = width;
   block->pieces = g_array_new (FALSE, TRUE, sizeof (Piece));
   g_array_set_clear_func (block->pieces, piece_clear);
@@ -82,7 +185,6 @@ _wk_chart_block_free (WkChartBlock *block)
   if (block == NULL)
     return;
   g_array_unref (block->pieces);
-  g_object_unref (block->pango);
   g_free (block);
 }
 
@@ -185,32 +287,10 @@ _wk_chart_block_add_text (WkChartBlock           *block,
                           const char             *markup,
                           const WkChartTextStyle *style)
 {
-  g_autoptr (PangoFontDescription) font = pango_font_description_new ();
   Piece          piece = { PIECE_TEXT, parent, x, y, width };
   PangoRectangle logical;
 
-  pango_font_description_set_family_static (font, FONT_FAMILY);
-  pango_font_description_set_absolute_size (font, style->size * PANGO_SCALE);
-  pango_font_description_set_weight (font, style->bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
-
-  piece.layout = pango_layout_new (block->pango);
-  pango_layout_set_font_description (piece.layout, font);
-  pango_layout_set_width (piece.layout, (int)floor (width * PANGO_SCALE));
-  pango_layout_set_wrap (piece.layout, PANGO_WRAP_WORD_CHAR);
-  pango_layout_set_alignment (piece.layout, style->align);
-  if (style->max_lines > 0)
-    {
-      pango_layout_set_height (piece.layout, -style->max_lines);
-      pango_layout_set_ellipsize (piece.layout, PANGO_ELLIPSIZE_END);
-    }
-  if (style->strike)
-    {
-      g_autofree char *struck = g_strdup_printf ("<s>%s</s>", markup);
-
-      pango_layout_set_markup (piece.layout, struck, -1);
-    }
-  else
-    pango_layout_set_markup (piece.layout, markup, -1);
+  piece.layout = typeset (block->typesetter, markup, style, width);
   pango_layout_get_pixel_extents (piece.layout, NULL, &logical);
   piece.height = logical.y + logical.height;
   piece.white = style->white;
@@ -300,37 +380,47 @@ record (GArray        *boxes,
     g_array_append_val (boxes, box);
 }
 
+/* The symbol as a 1-bit stencil, one pixel per module, drawn scaled without
+ * smoothing: a few hundred bytes in the PDF instead of a path of thousands of squares,
+ * and modules with edges as sharp as the printer makes them. */
 static void
 draw_qr (cairo_t *cr, const Piece *piece, double x, double y)
 {
-  const QRcode *qr = piece->qr;
-  double        module = piece->width / (qr->width + 2 * QR_QUIET_MODULES);
-  double        left = x + QR_QUIET_MODULES * module;
-  double        top = y + QR_QUIET_MODULES * module;
+  const QRcode    *qr = piece->qr;
+  double           module = piece->width / (qr->width + 2 * QR_QUIET_MODULES);
+  cairo_surface_t *stencil = cairo_image_surface_create (CAIRO_FORMAT_A1, qr->width, qr->width);
+  int              stride = cairo_image_surface_get_stride (stencil);
+  unsigned char   *bits;
+  cairo_pattern_t *pattern;
 
-  /* Horizontal runs of dark modules, one fill for the symbol. */
+  cairo_surface_flush (stencil);
+  bits = cairo_image_surface_get_data (stencil);
   for (int row = 0; row < qr->width; row++)
     {
-      const unsigned char *line = qr->data + row * qr->width;
+      guint32 *words = (guint32 *)(gpointer)(bits + row * stride);
 
-      for (int col = 0; col < qr->width;)
-        {
-          int start;
-
-          if (!(line[col] & 1))
-            {
-              col++;
-              continue;
-            }
-          start = col;
-          while (col < qr->width && (line[col] & 1))
-            col++;
-          cairo_rectangle (cr, left + start * module, top + row * module, (col - start) * module,
-                           module);
-        }
+      for (int col = 0; col < qr->width; col++)
+        if (qr->data[row * qr->width + col] & 1)
+          {
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+            words[col >> 5] |= 1u << (col & 31);
+#else
+            words[col >> 5] |= 0x80000000u >> (col & 31);
+#endif
+          }
     }
+  cairo_surface_mark_dirty (stencil);
+
+  pattern = cairo_pattern_create_for_surface (stencil);
+  cairo_pattern_set_filter (pattern, CAIRO_FILTER_NEAREST);
+  cairo_save (cr);
+  cairo_translate (cr, x + QR_QUIET_MODULES * module, y + QR_QUIET_MODULES * module);
+  cairo_scale (cr, module, module);
   cairo_set_source_rgb (cr, 0, 0, 0);
-  cairo_fill (cr);
+  cairo_mask (cr, pattern);
+  cairo_restore (cr);
+  cairo_pattern_destroy (pattern);
+  cairo_surface_destroy (stencil);
 }
 
 /**
@@ -352,6 +442,7 @@ _wk_chart_block_draw (
 {
   g_autofree int *index = g_new (int, block->pieces->len + 1);
   int             root = boxes != NULL ? (int)boxes->len : -1;
+  guint           n_cells = 0;
 
   /* index[i]: where piece i's box is recorded, for the pieces inside it. */
   record (boxes, WK_CHART_BOX_GROUP, x, y, block->width, block->height, -1, order);
@@ -407,25 +498,11 @@ _wk_chart_block_draw (
           }
 
         case PIECE_CELL:
-          {
-            double inset = piece->border / 2;
-
-            cairo_set_line_width (cr, piece->border);
-            cairo_rectangle (cr, px + inset, py + inset, piece->width - piece->border,
-                             piece->height - piece->border);
-            cairo_stroke (cr);
-            if (piece->crossed)
-              {
-                /* Not for use: a line from corner to corner, as on paper charts. */
-                cairo_set_line_width (cr, 0.7);
-                cairo_move_to (cr, px + inset, py + piece->height - inset);
-                cairo_line_to (cr, px + piece->width - inset, py + inset);
-                cairo_stroke (cr);
-              }
-            record (boxes, piece->crossed ? WK_CHART_BOX_CELL_UNUSED : WK_CHART_BOX_CELL, px, py,
-                    piece->width, piece->height, parent, order);
-            break;
-          }
+          /* Stroked together after the loop: one path for a row's boxes. */
+          record (boxes, piece->crossed ? WK_CHART_BOX_CELL_UNUSED : WK_CHART_BOX_CELL, px, py,
+                  piece->width, piece->height, parent, order);
+          n_cells++;
+          break;
 
         case PIECE_RULE:
           cairo_set_line_width (cr, piece->border);
@@ -442,12 +519,44 @@ _wk_chart_block_draw (
         }
       cairo_restore (cr);
     }
+  if (n_cells == 0)
+    return;
+
+  /* The boxes staff write in, then the lines through those not for use (corner to
+   * corner, as on paper charts): two paths, however many boxes. */
+  cairo_save (cr);
+  cairo_set_source_rgb (cr, 0, 0, 0);
+  for (guint i = 0; i < block->pieces->len; i++)
+    {
+      const Piece *piece = &g_array_index (block->pieces, Piece, i);
+      double       inset = piece->border / 2;
+
+      if (piece->kind == PIECE_CELL)
+        cairo_rectangle (cr, x + piece->x + inset, y + piece->y + inset,
+                         piece->width - piece->border, piece->height - piece->border);
+    }
+  cairo_set_line_width (cr, 0.9);
+  cairo_stroke (cr);
+  for (guint i = 0; i < block->pieces->len; i++)
+    {
+      const Piece *piece = &g_array_index (block->pieces, Piece, i);
+      double       inset = piece->border / 2;
+
+      if (piece->kind == PIECE_CELL && piece->crossed)
+        {
+          cairo_move_to (cr, x + piece->x + inset, y + piece->y + piece->height - inset);
+          cairo_line_to (cr, x + piece->x + piece->width - inset, y + piece->y + inset);
+        }
+    }
+  cairo_set_line_width (cr, 0.7);
+  cairo_stroke (cr);
+  cairo_restore (cr);
 }
 
 /**
  * _wk_chart_draw_watermark:
  * @cr: the page
- * @pango: the context text is set in
+ * @typesetter: what sets the text
  * @page_width: the page's width
  * @page_height: the page's height
  * @text: the watermark ("DRILL — NOT FOR CLINICAL USE")
@@ -460,15 +569,15 @@ _wk_chart_block_draw (
  * an outline over the content, so that no black area can hide it.
  */
 void
-_wk_chart_draw_watermark (cairo_t      *cr,
-                          PangoContext *pango,
-                          double        page_width,
-                          double        page_height,
-                          const char   *text,
-                          gboolean      over,
-                          GArray       *boxes)
+_wk_chart_draw_watermark (cairo_t           *cr,
+                          WkChartTypesetter *typesetter,
+                          double             page_width,
+                          double             page_height,
+                          const char        *text,
+                          gboolean           over,
+                          GArray            *boxes)
 {
-  g_autoptr (PangoLayout) layout = pango_layout_new (pango);
+  g_autoptr (PangoLayout) layout = pango_layout_new (typesetter->context);
   g_autoptr (PangoFontDescription) font = pango_font_description_new ();
   double         angle = -atan2 (page_height, page_width);
   double         diagonal = hypot (page_width, page_height);

@@ -23,8 +23,8 @@
  *         drug (text), dose (decimal), unit (token), route (token),
  *         [dm+d code], [dose max (decimal)], [due times: count, then minutes after
  *         midnight each], [minimum interval, minutes], [maximum in 24 h (decimal)],
- *         start (UTC minutes), [stop (UTC minutes)], [status time (UTC minutes)],
- *         [last given (UTC minutes)]
+ *         start, [stop], [status time], [last given] (each in minutes from the
+ *         snapshot time, zigzag)
  *   end-64  Ed25519 signature of every byte before it
  *
  * text = length, then that many bytes of UTF-8 without control characters.
@@ -250,11 +250,12 @@ put_token (GByteArray *out, const char *const *table, const char *text)
   put_text (out, text);
 }
 
-/* Minutes since the epoch; times before it are not times an order can have. */
+/* A time to the minute, as minutes from the snapshot's time (zigzag): an order's times
+ * are days from it, not decades from the epoch, so they take two or three bytes. */
 static void
-put_minutes (GByteArray *out, gint64 seconds)
+put_minutes (GByteArray *out, gint64 seconds, gint64 base)
 {
-  put_varint (out, seconds > 0 ? (guint64)(seconds / 60) : 0);
+  put_zigzag (out, seconds / 60 - base / 60);
 }
 
 static gboolean
@@ -286,7 +287,7 @@ put_decimal (GByteArray *out, double value, const char *what, GError **error)
 }
 
 static gboolean
-put_order (GByteArray *out, const WkChartPayloadOrder *order, GError **error)
+put_order (GByteArray *out, const WkChartPayloadOrder *order, gint64 base, GError **error)
 {
   g_autoptr (GArray) times = NULL;
   guint8 present = 0;
@@ -347,31 +348,33 @@ put_order (GByteArray *out, const WkChartPayloadOrder *order, GError **error)
   if ((present & HAS_PRN_MAX)
       && !put_decimal (out, order->prn_max_24h, "maximum in 24 hours", error))
     return FALSE;
-  put_minutes (out, order->start_at);
+  put_minutes (out, order->start_at, base);
   if (present & HAS_STOP)
-    put_minutes (out, order->stop_at);
+    put_minutes (out, order->stop_at, base);
   if (present & HAS_STATUS_AT)
-    put_minutes (out, order->status_at);
+    put_minutes (out, order->status_at, base);
   if (present & HAS_LAST_GIVEN)
-    put_minutes (out, order->last_given_at);
+    put_minutes (out, order->last_given_at, base);
   return TRUE;
 }
 
 /**
  * wk_chart_payload_order_get_size:
  * @order: an order's payload entry
+ * @snapshot_at: the snapshot time of the payload it goes in (times are kept relative to
+ *   it)
  *
  * Returns: how many bytes @order adds to a payload (before Base45), so that a page's
  *   orders can be chosen to fit its QR code; 0 when it cannot be encoded
  */
 gsize
-wk_chart_payload_order_get_size (const WkChartPayloadOrder *order)
+wk_chart_payload_order_get_size (const WkChartPayloadOrder *order, gint64 snapshot_at)
 {
   g_autoptr (GByteArray) out = g_byte_array_new ();
 
   g_return_val_if_fail (order != NULL, 0);
 
-  return put_order (out, order, NULL) ? out->len : 0;
+  return put_order (out, order, snapshot_at, NULL) ? out->len : 0;
 }
 
 static gboolean
@@ -453,7 +456,7 @@ write_body (GByteArray *out, const WkChartPayload *payload, GError **error)
   put_u8 (out, (guint8)(gint8)quarters);
   put_varint (out, payload->orders->len);
   for (guint i = 0; i < payload->orders->len; i++)
-    if (!put_order (out, payload->orders->pdata[i], error))
+    if (!put_order (out, payload->orders->pdata[i], payload->snapshot_at, error))
       return FALSE;
   return TRUE;
 }
@@ -536,6 +539,7 @@ typedef struct
   const guint8 *end;
   GError      **error;
   gboolean      failed;
+  gint64        base; /* the snapshot's time in minutes: order times are relative to it */
 } Reader;
 
 static gboolean malformed (Reader *r, const char *field, const char *format, ...)
@@ -664,12 +668,16 @@ get_decimal (Reader *r, const char *field, double *value)
 static gboolean
 get_minutes (Reader *r, const char *field, gint64 *seconds)
 {
-  guint64 minutes;
+  guint64 raw;
+  gint64  minutes;
 
-  /* Up to the year 9999, so that the times stay valid GDateTimes. */
-  if (!get_bounded (r, field, 1, G_GUINT64_CONSTANT (4190000000), &minutes))
+  if (!get_varint (r, field, &raw))
     return FALSE;
-  *seconds = (gint64)minutes * 60;
+  minutes = r->base + ((gint64)(raw >> 1) ^ -(gint64)(raw & 1));
+  /* From the epoch to the year 9999, so that the times stay valid GDateTimes. */
+  if (minutes < 1 || minutes > G_GINT64_CONSTANT (4190000000))
+    return malformed (r, field, "it is not a valid time");
+  *seconds = minutes * 60;
   return TRUE;
 }
 
@@ -806,6 +814,7 @@ parse_body (Reader *r, WkChartPayload *payload)
     return malformed (r, "UTC offset", "it is not a valid offset");
   payload->snapshot_seq = seq;
   payload->snapshot_at = snapshot_at;
+  r->base = snapshot_at / 60;
   payload->printed_at = snapshot_at + delta;
   payload->utc_offset_min = (gint8)quarters * 15;
 

@@ -107,7 +107,7 @@ typedef struct
 
 WkChartPayloadOrder *wk_chart_payload_order_new (const WkOrder *order, gint64 last_given_at);
 void                 wk_chart_payload_order_free (WkChartPayloadOrder *order);
-gsize                wk_chart_payload_order_get_size (const WkChartPayloadOrder *order);
+gsize wk_chart_payload_order_get_size (const WkChartPayloadOrder *order, gint64 snapshot_at);
 
 WkChartPayload *wk_chart_payload_new (void);
 void            wk_chart_payload_free (WkChartPayload *payload);

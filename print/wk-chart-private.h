@@ -37,13 +37,26 @@ typedef struct
 } WkChartTextStyle;
 
 /*
+ * A typesetter holds the fonts and Pango context of one renderer, and the layouts it
+ * has set, so that text set once (a footer, a heading, a due time) is set only once.
+ * Used by one thread at a time.
+ */
+typedef struct _WkChartTypesetter WkChartTypesetter;
+
+WkChartTypesetter *_wk_chart_typesetter_new (void);
+void               _wk_chart_typesetter_free (WkChartTypesetter *typesetter);
+PangoContext      *_wk_chart_typesetter_get_context (WkChartTypesetter *typesetter);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (WkChartTypesetter, _wk_chart_typesetter_free)
+
+/*
  * A block is a part of a page laid out once and drawn where the paginator puts it (a
  * header, a row of the chart, a footer): a list of pieces with positions relative to the
  * block's top left corner. Drawing records the box of every piece (wk-chart-document.h).
  */
 typedef struct _WkChartBlock WkChartBlock;
 
-WkChartBlock *_wk_chart_block_new (PangoContext *pango, double width);
+WkChartBlock *_wk_chart_block_new (WkChartTypesetter *typesetter, double width);
 void          _wk_chart_block_free (WkChartBlock *block);
 double        _wk_chart_block_get_width (WkChartBlock *block);
 double        _wk_chart_block_get_height (WkChartBlock *block);
@@ -77,13 +90,13 @@ void _wk_chart_block_add_qr (
     WkChartBlock *block, int parent, double x, double y, double size, QRcode *qr);
 void _wk_chart_block_draw (
     WkChartBlock *block, cairo_t *cr, double x, double y, int order, GArray *boxes);
-void _wk_chart_draw_watermark (cairo_t      *cr,
-                               PangoContext *pango,
-                               double        page_width,
-                               double        page_height,
-                               const char   *text,
-                               gboolean      over,
-                               GArray       *boxes);
+void _wk_chart_draw_watermark (cairo_t           *cr,
+                               WkChartTypesetter *typesetter,
+                               double             page_width,
+                               double             page_height,
+                               const char        *text,
+                               gboolean           over,
+                               GArray            *boxes);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WkChartBlock, _wk_chart_block_free)
 

@@ -61,22 +61,21 @@ typedef enum
 
 struct _WkChartRenderer
 {
-  char         *ward_id;
-  GTimeZone    *tz;
-  guint64       snapshot_seq;
-  gint64        snapshot_at;
-  gint64        printed_at;
-  WkPaperSize   paper;
-  int           grid_hours;
-  gint64        stopped_window;
-  gboolean      drill;
-  WkKeys       *keys;
-  PangoFontMap *font_map;
-  PangoContext *pango;
-  double        page_width, page_height;
-  gint64        window_start, window_end; /* the grid's due times, UTC seconds */
-  GPtrArray    *grid_dates;               /* GDateTime, local midnight of each column */
-  gsize         qr_budget;                /* payload bytes a page's QR code may hold */
+  char              *ward_id;
+  GTimeZone         *tz;
+  guint64            snapshot_seq;
+  gint64             snapshot_at;
+  gint64             printed_at;
+  WkPaperSize        paper;
+  int                grid_hours;
+  gint64             stopped_window;
+  gboolean           drill;
+  WkKeys            *keys;
+  WkChartTypesetter *typesetter;
+  double             page_width, page_height;
+  gint64             window_start, window_end; /* the grid's due times, UTC seconds */
+  GPtrArray         *grid_dates;               /* GDateTime, local midnight of each column */
+  gsize              qr_budget;                /* payload bytes a page's QR code may hold */
 };
 
 typedef struct
@@ -332,33 +331,39 @@ format_bed (const WkBed *bed)
 /* ---- The renderer ----------------------------------------------------------------- */
 
 /* How many payload bytes fit a QR code of QR_AREA at QR_MIN_MODULE, in Base45 in
- * alphanumeric mode at ECC level M. */
+ * alphanumeric mode at ECC level M; found once per process, by trial with libqrencode. */
 static gsize
 compute_qr_budget (void)
 {
-  int   max_version = ((int)(QR_AREA / QR_MIN_MODULE) - 2 * 4 - 17) / 4;
-  gsize low = 3, high = 7089;
+  static gsize budget = 0;
 
-  while (low < high)
+  if (g_once_init_enter (&budget))
     {
-      gsize            mid = (low + high + 1) / 2;
-      g_autofree char *text = g_malloc (mid + 1);
-      QRcode          *qr;
-      gboolean         fits;
+      int   max_version = ((int)(QR_AREA / QR_MIN_MODULE) - 2 * 4 - 17) / 4;
+      gsize low = 3, high = 7089;
 
-      memcpy (text, WK_CHART_PAYLOAD_PREFIX, 3);
-      memset (text + 3, 'A', mid - 3);
-      text[mid] = '\0';
-      qr = QRcode_encodeString (text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
-      fits = qr != NULL && qr->version <= max_version;
-      QRcode_free (qr);
-      if (fits)
-        low = mid;
-      else
-        high = mid - 1;
+      while (low < high)
+        {
+          gsize            mid = (low + high + 1) / 2;
+          g_autofree char *text = g_malloc (mid + 1);
+          QRcode          *qr;
+          gboolean         fits;
+
+          memcpy (text, WK_CHART_PAYLOAD_PREFIX, 3);
+          memset (text + 3, 'A', mid - 3);
+          text[mid] = '\0';
+          qr = QRcode_encodeString (text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+          fits = qr != NULL && qr->version <= max_version;
+          QRcode_free (qr);
+          if (fits)
+            low = mid;
+          else
+            high = mid - 1;
+        }
+      /* Characters after the prefix, three per two bytes; 2% spare for the mode choice. */
+      g_once_init_leave (&budget, (low - strlen (WK_CHART_PAYLOAD_PREFIX)) / 3 * 2 * 98 / 100);
     }
-  /* Characters after the prefix, three per two bytes; 2% spare for the mode choice. */
-  return (low - strlen (WK_CHART_PAYLOAD_PREFIX)) / 3 * 2 * 98 / 100;
+  return budget;
 }
 
 static void
@@ -412,8 +417,7 @@ WkChartRenderer *
 wk_chart_renderer_new (const WkChartOptions *options, WkKeys *keys, GError **error)
 {
   g_autoptr (WkChartRenderer) renderer = NULL;
-  cairo_font_options_t *font_options;
-  const char           *problem = NULL;
+  const char *problem = NULL;
 
   g_return_val_if_fail (options != NULL, NULL);
   g_return_val_if_fail (keys != NULL, NULL);
@@ -457,18 +461,7 @@ wk_chart_renderer_new (const WkChartOptions *options, WkKeys *keys, GError **err
   renderer->page_width = options->paper == WK_PAPER_LETTER ? 612 : 595.276;
   renderer->page_height = options->paper == WK_PAPER_LETTER ? 792 : 841.89;
 
-  /* Fonts of our own, measured in points, without hinting: the layout is the same on
-   * every page and in every thread. */
-  renderer->font_map = pango_cairo_font_map_new ();
-  renderer->pango = pango_font_map_create_context (renderer->font_map);
-  pango_cairo_context_set_resolution (renderer->pango, 72);
-  font_options = cairo_font_options_create ();
-  cairo_font_options_set_hint_metrics (font_options, CAIRO_HINT_METRICS_OFF);
-  cairo_font_options_set_hint_style (font_options, CAIRO_HINT_STYLE_NONE);
-  pango_cairo_context_set_font_options (renderer->pango, font_options);
-  cairo_font_options_destroy (font_options);
-  pango_context_set_base_dir (renderer->pango, PANGO_DIRECTION_LTR);
-
+  renderer->typesetter = _wk_chart_typesetter_new ();
   renderer->qr_budget = compute_qr_budget ();
   compute_grid (renderer);
   return g_steal_pointer (&renderer);
@@ -486,8 +479,7 @@ wk_chart_renderer_free (WkChartRenderer *renderer)
   g_free (renderer->ward_id);
   g_clear_pointer (&renderer->tz, g_time_zone_unref);
   g_clear_pointer (&renderer->grid_dates, g_ptr_array_unref);
-  g_clear_object (&renderer->pango);
-  g_clear_object (&renderer->font_map);
+  g_clear_pointer (&renderer->typesetter, _wk_chart_typesetter_free);
   g_free (renderer);
 }
 
@@ -585,7 +577,7 @@ load_chart_data (WkChartRenderer *renderer, WkModel *model, gint64 patient_id, G
       chart_order->section = section;
       entry = wk_chart_payload_order_new (
           chart_order->order, chart_order->last_given != NULL ? chart_order->last_given->at : 0);
-      chart_order->payload_size = wk_chart_payload_order_get_size (entry);
+      chart_order->payload_size = wk_chart_payload_order_get_size (entry, renderer->snapshot_at);
       g_ptr_array_add (data->sections[section], chart_order);
     }
   return g_steal_pointer (&data);
@@ -631,7 +623,7 @@ add_banner (WkChartRenderer *renderer, WkChartBlock *block, double y, const char
 static WkChartBlock *
 build_chart_header (WkChartRenderer *renderer, ChartData *data)
 {
-  WkChartBlock    *block = _wk_chart_block_new (renderer->pango, content_width (renderer));
+  WkChartBlock    *block = _wk_chart_block_new (renderer->typesetter, content_width (renderer));
   double           width = content_width (renderer), y, h;
   const WkPatient *patient = data->patient;
   g_autoptr (GDateTime) now = to_local (renderer, renderer->printed_at);
@@ -720,7 +712,7 @@ static WkChartBlock *
 build_allergies (WkChartRenderer *renderer, ChartData *data)
 {
   double        width = content_width (renderer);
-  WkChartBlock *block = _wk_chart_block_new (renderer->pango, width);
+  WkChartBlock *block = _wk_chart_block_new (renderer->typesetter, width);
   int    frame = _wk_chart_block_add_group (block, -1, 0, 0, width, 0, ALLERGY_BORDER, FALSE);
   double inner = ALLERGY_BORDER, pad = 4;
   int    label = _wk_chart_block_add_group (block, frame, inner, inner, ALLERGY_LABEL, 0, 0, TRUE);
@@ -821,7 +813,7 @@ static WkChartBlock *
 build_heading (WkChartRenderer *renderer, Section section, gboolean continued)
 {
   double           width = content_width (renderer);
-  WkChartBlock    *block = _wk_chart_block_new (renderer->pango, width);
+  WkChartBlock    *block = _wk_chart_block_new (renderer->typesetter, width);
   int              bar = _wk_chart_block_add_group (block, -1, 0, 0, width, 0, 0, TRUE);
   WkChartTextStyle style = style_of (10, TRUE, 2);
   g_autofree char *title = NULL;
@@ -1050,7 +1042,7 @@ build_regular_row (WkChartRenderer  *renderer,
                    guint             count,
                    gboolean          continued)
 {
-  WkChartBlock *block = _wk_chart_block_new (renderer->pango, content_width (renderer));
+  WkChartBlock *block = _wk_chart_block_new (renderer->typesetter, content_width (renderer));
   double        text_h = add_order_text (renderer, block, entry, FALSE, continued);
   double        grid_h = 0, column = date_column_width (renderer);
 
@@ -1091,7 +1083,7 @@ build_regular_row (WkChartRenderer  *renderer,
 static WkChartBlock *
 build_record_row (WkChartRenderer *renderer, const ChartOrder *entry)
 {
-  WkChartBlock  *block = _wk_chart_block_new (renderer->pango, content_width (renderer));
+  WkChartBlock  *block = _wk_chart_block_new (renderer->typesetter, content_width (renderer));
   const WkOrder *order = entry->order;
   double         text_h = add_order_text (renderer, block, entry, FALSE, FALSE);
   double         right_h, x[3], w[3];
@@ -1128,7 +1120,7 @@ build_record_row (WkChartRenderer *renderer, const ChartOrder *entry)
 static WkChartBlock *
 build_stopped_row (WkChartRenderer *renderer, const ChartOrder *entry)
 {
-  WkChartBlock    *block = _wk_chart_block_new (renderer->pango, content_width (renderer));
+  WkChartBlock    *block = _wk_chart_block_new (renderer->typesetter, content_width (renderer));
   const WkOrder   *order = entry->order;
   double           text_h = add_order_text (renderer, block, entry, TRUE, FALSE), right_h;
   gboolean         ended = order->status != WK_ORDER_DISCONTINUED;
@@ -1149,8 +1141,8 @@ build_stopped_row (WkChartRenderer *renderer, const ChartOrder *entry)
 static WkChartBlock *
 build_none_row (WkChartRenderer *renderer, Section section)
 {
-  WkChartBlock            *block = _wk_chart_block_new (renderer->pango, content_width (renderer));
-  WkChartTextStyle         style = style_of (9, FALSE, 2);
+  WkChartBlock    *block = _wk_chart_block_new (renderer->typesetter, content_width (renderer));
+  WkChartTextStyle style = style_of (9, FALSE, 2);
   static const char *const what[]
       = { "No regular medicines", "No as-required medicines", "No once-only medicines", "" };
   g_autofree char *text = g_strdup_printf ("%s in the EPR when the data was taken.", what[section]);
@@ -1172,7 +1164,7 @@ build_footer (WkChartRenderer *renderer,
               QRcode          *qr)
 {
   double           width = content_width (renderer);
-  WkChartBlock    *block = _wk_chart_block_new (renderer->pango, width);
+  WkChartBlock    *block = _wk_chart_block_new (renderer->typesetter, width);
   double           left = qr != NULL ? width - QR_AREA - 8 : width, y = 4, h;
   g_autofree char *data_at = format_full (renderer, renderer->snapshot_at);
   g_autofree char *printed = format_full (renderer, renderer->printed_at);
@@ -1279,7 +1271,7 @@ static void
 draw_watermark (WkChartRenderer *renderer, cairo_t *cr, gboolean over, GArray *boxes)
 {
   if (renderer->drill)
-    _wk_chart_draw_watermark (cr, renderer->pango, renderer->page_width, renderer->page_height,
+    _wk_chart_draw_watermark (cr, renderer->typesetter, renderer->page_width, renderer->page_height,
                               DRILL_TEXT, over, boxes);
 }
 
@@ -1379,27 +1371,11 @@ build_section_rows (WkChartRenderer *renderer,
     }
 }
 
-/**
- * wk_chart_renderer_render_chart:
- * @renderer: a #WkChartRenderer
- * @model: the ward model (loaded from the snapshot the options name)
- * @patient_id: the patient's model id
- * @error: return location for a #GError
- *
- * Renders a patient's drug chart: as many pages as the orders need, each with the
- * patient's details and allergies, a footer with the data time and page N of M, and a
- * QR code signed with the kiosk key holding what the page shows.
- *
- * Returns: (transfer full): the chart, or %NULL with @error set (the model's error when
- *   the patient cannot be read, %WK_PRINT_ERROR_RENDER when the PDF cannot be made)
- */
-WkChartDocument *
-wk_chart_renderer_render_chart (WkChartRenderer *renderer,
-                                WkModel         *model,
-                                gint64           patient_id,
-                                GError         **error)
+/* Lays out and draws a chart from its data, touching no model: the part of rendering
+ * that runs in any thread (with a typesetter of its own). */
+static WkChartDocument *
+render_chart_data (WkChartRenderer *renderer, ChartData *data, GError **error)
 {
-  g_autoptr (ChartData) data = NULL;
   g_autoptr (WkChartBlock) header = NULL;
   g_autoptr (WkChartBlock) allergies = NULL;
   g_autoptr (WkChartBlock) sample_footer = NULL;
@@ -1412,16 +1388,11 @@ wk_chart_renderer_render_chart (WkChartRenderer *renderer,
   g_autoptr (cairo_t) cr = NULL;
   g_autofree char *chart_id = wk_chart_id_new ();
   g_autofree char *title = NULL;
+  gint64           patient_id = data->patient->id;
   PagePlan        *plan;
   double           top, bottom, y;
   gsize            fixed, used;
 
-  g_return_val_if_fail (renderer != NULL, NULL);
-  g_return_val_if_fail (model != NULL, NULL);
-
-  data = load_chart_data (renderer, model, patient_id, error);
-  if (data == NULL)
-    return NULL;
   if (data->patient->nhs_number == NULL && data->patient->hospital_number == NULL)
     {
       g_set_error (error, WK_PRINT_ERROR, WK_PRINT_ERROR_INVALID,
@@ -1581,6 +1552,37 @@ wk_chart_renderer_render_chart (WkChartRenderer *renderer,
   return g_steal_pointer (&document);
 }
 
+/**
+ * wk_chart_renderer_render_chart:
+ * @renderer: a #WkChartRenderer
+ * @model: the ward model (loaded from the snapshot the options name)
+ * @patient_id: the patient's model id
+ * @error: return location for a #GError
+ *
+ * Renders a patient's drug chart: as many pages as the orders need, each with the
+ * patient's details and allergies, a footer with the data time and page N of M, and a
+ * QR code signed with the kiosk key holding what the page shows.
+ *
+ * Returns: (transfer full): the chart, or %NULL with @error set (the model's error when
+ *   the patient cannot be read, %WK_PRINT_ERROR_RENDER when the PDF cannot be made)
+ */
+WkChartDocument *
+wk_chart_renderer_render_chart (WkChartRenderer *renderer,
+                                WkModel         *model,
+                                gint64           patient_id,
+                                GError         **error)
+{
+  g_autoptr (ChartData) data = NULL;
+
+  g_return_val_if_fail (renderer != NULL, NULL);
+  g_return_val_if_fail (model != NULL, NULL);
+
+  data = load_chart_data (renderer, model, patient_id, error);
+  if (data == NULL)
+    return NULL;
+  return render_chart_data (renderer, data, error);
+}
+
 /* ---- The census ------------------------------------------------------------------- */
 
 typedef struct
@@ -1622,7 +1624,7 @@ static WkChartBlock *
 build_census_header (WkChartRenderer *renderer, const char *ward_name, GPtrArray *lines)
 {
   double           width = content_width (renderer), y, h;
-  WkChartBlock    *block = _wk_chart_block_new (renderer->pango, width);
+  WkChartBlock    *block = _wk_chart_block_new (renderer->typesetter, width);
   WkChartTextStyle style = style_of (16, TRUE, 2);
   g_autofree char *markup = NULL;
   guint            occupied = 0, empty = 0, closed = 0, unbedded = 0;
@@ -1660,7 +1662,7 @@ build_census_heading (WkChartRenderer *renderer)
   static const char *const labels[6]
       = { "Bed", "Patient", "NHS number", "Born (age)", "Allergies", "Active orders" };
   double           width = content_width (renderer), x[6], w[6], h = 0;
-  WkChartBlock    *block = _wk_chart_block_new (renderer->pango, width);
+  WkChartBlock    *block = _wk_chart_block_new (renderer->typesetter, width);
   int              bar = _wk_chart_block_add_group (block, -1, 0, 0, width, 0, 0, TRUE);
   WkChartTextStyle style = style_of (8.5, TRUE, 2);
 
@@ -1700,7 +1702,7 @@ static WkChartBlock *
 build_census_row (WkChartRenderer *renderer, const CensusLine *line)
 {
   double           width = content_width (renderer), x[6], w[6], h = 0;
-  WkChartBlock    *block = _wk_chart_block_new (renderer->pango, width);
+  WkChartBlock    *block = _wk_chart_block_new (renderer->typesetter, width);
   WkChartTextStyle style = style_of (9, FALSE, 4);
   char            *cells[6] = { NULL };
 
@@ -1809,10 +1811,9 @@ load_census (WkChartRenderer *renderer, WkModel *model, GError **error)
 }
 
 static WkChartDocument *
-render_census (WkChartRenderer *renderer, WkModel *model, GPtrArray *lines, GError **error)
+render_census (WkChartRenderer *renderer, const char *ward_name, GPtrArray *lines, GError **error)
 {
   g_autofree char *id = wk_chart_id_new ();
-  g_autofree char *ward_name = dup_ward_name (model, renderer->ward_id);
   g_autoptr (WkChartBlock) header = build_census_header (renderer, ward_name, lines);
   g_autoptr (WkChartBlock) heading = build_census_heading (renderer);
   g_autoptr (WkChartBlock) sample_footer = build_footer (renderer, "census", id, 999, 999, NULL);
@@ -1903,7 +1904,75 @@ wk_chart_renderer_render_census (WkChartRenderer *renderer, WkModel *model, GErr
   lines = load_census (renderer, model, error);
   if (lines == NULL)
     return NULL;
-  return render_census (renderer, model, lines, error);
+  {
+    g_autofree char *ward_name = dup_ward_name (model, renderer->ward_id);
+
+    return render_census (renderer, ward_name, lines, error);
+  }
+}
+
+/* Rendering a ward's documents on several cores: what was read from the model, and
+ * where each document goes. */
+typedef struct
+{
+  WkChartRenderer  *renderer;
+  const char       *ward_name;
+  GPtrArray        *census_lines;
+  GPtrArray        *charts; /* ChartData */
+  WkChartDocument **documents;
+  guint             n_documents;
+  gint              next;
+  GMutex            lock;
+  GError           *error;
+} WardWork;
+
+/* Takes documents to render until none is left or one failed. Each thread has its own
+ * typesetter (fonts, Pango context and layouts); everything else in the renderer is
+ * only read. */
+static void
+render_ward_documents (WardWork *work, WkChartRenderer *renderer)
+{
+  for (;;)
+    {
+      guint            i = (guint)g_atomic_int_add (&work->next, 1);
+      GError          *local_error = NULL;
+      WkChartDocument *document;
+      gboolean         failed;
+
+      g_mutex_lock (&work->lock);
+      failed = work->error != NULL;
+      g_mutex_unlock (&work->lock);
+      if (i >= work->n_documents || failed)
+        return;
+      document = i == 0
+                     ? render_census (renderer, work->ward_name, work->census_lines, &local_error)
+                     : render_chart_data (renderer, work->charts->pdata[i - 1], &local_error);
+      if (document == NULL)
+        {
+          g_mutex_lock (&work->lock);
+          if (work->error == NULL)
+            work->error = local_error;
+          else
+            g_error_free (local_error);
+          g_mutex_unlock (&work->lock);
+          return;
+        }
+      work->documents[i] = document;
+    }
+}
+
+/* A helper thread: a shallow copy of the renderer with a typesetter (fonts, Pango
+ * context, layouts) of its own; everything else in the renderer is only read. */
+static gpointer
+render_ward_worker (gpointer user_data)
+{
+  WardWork       *work = user_data;
+  WkChartRenderer mine = *work->renderer;
+
+  mine.typesetter = _wk_chart_typesetter_new ();
+  render_ward_documents (work, &mine);
+  _wk_chart_typesetter_free (mine.typesetter);
+  return NULL;
 }
 
 /**
@@ -1913,7 +1982,9 @@ wk_chart_renderer_render_census (WkChartRenderer *renderer, WkModel *model, GErr
  * @error: return location for a #GError
  *
  * Renders what "print ward" prints: the census, then one drug chart per occupied bed in
- * ward order, then a chart for each patient on the ward without a bed.
+ * ward order, then a chart for each patient on the ward without a bed. The model is
+ * read in the calling thread; the documents are laid out and drawn on up to four cores
+ * at once, each thread with fonts of its own.
  *
  * Returns: (transfer full) (element-type WkChartDocument): the documents in print order,
  *   or %NULL with @error set
@@ -1922,31 +1993,61 @@ GPtrArray *
 wk_chart_renderer_render_ward (WkChartRenderer *renderer, WkModel *model, GError **error)
 {
   g_autoptr (GPtrArray) lines = NULL;
+  g_autoptr (GPtrArray) charts = NULL;
   g_autoptr (GPtrArray) documents = NULL;
-  WkChartDocument *census;
+  g_autoptr (GPtrArray) threads = g_ptr_array_new ();
+  g_autofree char *ward_name = NULL;
+  WardWork         work = { 0 };
+  guint            n_threads;
 
   g_return_val_if_fail (renderer != NULL, NULL);
   g_return_val_if_fail (model != NULL, NULL);
 
+  /* Everything the documents need from the model, read here: a model is used from one
+   * thread at a time. */
   lines = load_census (renderer, model, error);
   if (lines == NULL)
     return NULL;
-  documents = g_ptr_array_new_with_free_func ((GDestroyNotify)wk_chart_document_free);
-  census = render_census (renderer, model, lines, error);
-  if (census == NULL)
-    return NULL;
-  g_ptr_array_add (documents, census);
+  ward_name = dup_ward_name (model, renderer->ward_id);
+  charts = g_ptr_array_new_with_free_func ((GDestroyNotify)chart_data_free);
   for (guint i = 0; i < lines->len; i++)
     {
-      CensusLine      *line = lines->pdata[i];
-      WkChartDocument *chart;
+      CensusLine *line = lines->pdata[i];
+      ChartData  *data;
 
       if (line->patient == NULL)
         continue;
-      chart = wk_chart_renderer_render_chart (renderer, model, line->patient->id, error);
-      if (chart == NULL)
+      data = load_chart_data (renderer, model, line->patient->id, error);
+      if (data == NULL)
         return NULL;
-      g_ptr_array_add (documents, chart);
+      g_ptr_array_add (charts, data);
+    }
+
+  work.renderer = renderer;
+  work.ward_name = ward_name;
+  work.census_lines = lines;
+  work.charts = charts;
+  work.n_documents = charts->len + 1;
+  work.documents = g_new0 (WkChartDocument *, work.n_documents);
+  g_mutex_init (&work.lock);
+  n_threads = CLAMP (g_get_num_processors (), 1, 4);
+  n_threads = MIN (n_threads, work.n_documents);
+  for (guint i = 1; i < n_threads; i++)
+    g_ptr_array_add (threads, g_thread_new ("wk-render", render_ward_worker, &work));
+  render_ward_documents (&work, renderer);
+  for (guint i = 0; i < threads->len; i++)
+    g_thread_join (threads->pdata[i]);
+  g_mutex_clear (&work.lock);
+
+  documents = g_ptr_array_new_with_free_func ((GDestroyNotify)wk_chart_document_free);
+  for (guint i = 0; i < work.n_documents; i++)
+    if (work.documents[i] != NULL)
+      g_ptr_array_add (documents, work.documents[i]);
+  g_free (work.documents);
+  if (work.error != NULL)
+    {
+      g_propagate_error (error, work.error);
+      return NULL;
     }
   return g_steal_pointer (&documents);
 }

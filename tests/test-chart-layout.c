@@ -233,7 +233,8 @@ test_adversarial_layout (Fixture *fixture, gconstpointer data)
     "العبوة",
     "פרצטמול 500 מ\"ג טבליות לשימוש דרך הפה בלבד, יש לקחת עם מים ולא יותר מארבע פעמים ביום "
     "בכלל",
-    "💊💊💊 Emoji 🧪🩺🩸 medicine 😷🤒🤕 name with symbols ⚕️☢️☣️ that "
+    "💊💊💊 Emoji 🧪🩺🩸 medicine 😷🤒🤕 name with symbols ⚕️☢️☣️ "
+    "that "
     "no "
     "installed "
     "font has "

@@ -378,7 +378,7 @@ image_order (Image *image)
   put_varint (image, 1000 << 3);
   put_varint (image, 1);
   put_varint (image, 1);
-  put_varint (image, WK_TEST_SNAPSHOT_AT / 60);
+  put_varint (image, 0); /* start: at the snapshot's time */
 }
 
 /* Sets the length, signs, and gives the code's text. */

@@ -63,7 +63,6 @@ printed_code (guint8 fill, gboolean drill)
   g_autoptr (WkModel) model = wk_test_ward_new (1);
   g_autoptr (GError) error = NULL;
   g_autoptr (WkChartRenderer) renderer = NULL;
-  g_autoptr (WkChartDocument) document = NULL;
   g_autoptr (GPtrArray) documents = NULL;
   WkChartOptions options;
 
