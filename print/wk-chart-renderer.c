@@ -630,7 +630,7 @@ build_chart_header (WkChartRenderer *renderer, ChartData *data)
   g_autofree char *name = format_patient_name (patient);
   g_autofree char *location = format_bed (data->bed);
   g_autofree char *markup = NULL;
-  WkChartTextStyle style = style_of (16, TRUE, 2);
+  WkChartTextStyle style = style_of (16, TRUE, 3);
   char            *fields[6][2] = { { NULL } };
   double           column = (width - 16) / 3;
 
@@ -884,7 +884,7 @@ add_order_text (WkChartRenderer  *renderer,
   g_autofree char *dose = format_dose (order);
   g_autofree char *markup = NULL;
   g_autofree char *start = format_short (renderer, order->start_at);
-  WkChartTextStyle style = style_of (10.5, TRUE, 4);
+  WkChartTextStyle style = style_of (10.5, TRUE, 6);
   const char      *how = order->kind == WK_ORDER_PRN    ? "as required"
                          : order->kind == WK_ORDER_ONCE ? "once only"
                          : order->frequency != NULL     ? order->frequency
@@ -895,7 +895,7 @@ add_order_text (WkChartRenderer  *renderer,
   y += _wk_chart_block_add_text (block, -1, 0, y, width, markup, &style);
   g_clear_pointer (&markup, g_free);
 
-  style = style_of (10, TRUE, 3);
+  style = style_of (10, TRUE, 4);
   style.strike = struck;
   markup
       = g_markup_printf_escaped ("%s · %s%s%s", dose, order->route, *how != '\0' ? " · " : "", how);
@@ -953,7 +953,7 @@ add_order_text (WkChartRenderer  *renderer,
 
   if (order->instructions != NULL && *order->instructions != '\0')
     {
-      style = style_of (8.5, FALSE, 8);
+      style = style_of (8.5, FALSE, 12);
       markup = g_markup_printf_escaped ("<b>Instructions:</b> %s", order->instructions);
       y += _wk_chart_block_add_text (block, -1, 0, y, width, markup, &style);
       g_clear_pointer (&markup, g_free);
@@ -1731,7 +1731,7 @@ build_census_row (WkChartRenderer *renderer, const CensusLine *line)
           patient->hospital_number != NULL ? patient->hospital_number : "not recorded");
       cells[2]
           = nhs != NULL ? g_markup_printf_escaped ("<b>%s</b>", nhs) : g_strdup ("not recorded");
-      cells[3] = born != NULL ? g_markup_printf_escaped ("%s (%d y)", born,
+      cells[3] = born != NULL ? g_markup_printf_escaped ("%s\n%d years", born,
                                                          wk_patient_get_age (patient, now))
                               : g_strdup ("not recorded");
       cells[4] = allergy_flag (patient, line->allergies);
