@@ -6,6 +6,7 @@
 #include "wk-bed.h"
 #include "wk-chart-payload.h"
 #include "wk-chart-renderer.h"
+#include "wk-config.h"
 #include "wk-nhs-number.h"
 #include "wk-order.h"
 #include "wk-print-error.h"
@@ -806,6 +807,44 @@ test_bad_options (Fixture *fixture, gconstpointer data)
   }
 }
 
+/* The [chart] settings and the ward's time zone reach the options. */
+static void
+test_options_from_config (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WkConfig) defaults
+      = wk_config_load_from_data ("[ward]\nid = 7A\n", -1, "defaults.conf", &error);
+  g_autoptr (WkConfig) config = wk_config_load_from_data (
+      "[ward]\nid = 9B\ntimezone = America/New_York\n\n[chart]\npaper = letter\n"
+      "grid-hours = 72\nstopped-window = 12h\n",
+      -1, "chart.conf", &error);
+  g_autoptr (WkConfig) wrong = NULL;
+  WkChartOptions options;
+
+  g_assert_no_error (error);
+  wk_chart_options_init (&options);
+  wk_chart_options_load_config (&options, defaults);
+  g_assert_cmpstr (options.ward_id, ==, "7A");
+  g_assert_cmpstr (options.timezone, ==, "Europe/London");
+  g_assert_cmpint (options.paper, ==, WK_PAPER_A4);
+  g_assert_cmpint (options.grid_hours, ==, 24);
+  g_assert_cmpint (options.stopped_window, ==, 24 * 3600);
+
+  wk_chart_options_load_config (&options, config);
+  g_assert_cmpstr (options.ward_id, ==, "9B");
+  g_assert_cmpstr (options.timezone, ==, "America/New_York");
+  g_assert_cmpint (options.paper, ==, WK_PAPER_LETTER);
+  g_assert_cmpint (options.grid_hours, ==, 72);
+  g_assert_cmpint (options.stopped_window, ==, 12 * 3600);
+
+  /* A grid the chart cannot print is refused when the configuration is read. */
+  wrong = wk_config_load_from_data ("[ward]\nid = 7A\n[chart]\ngrid-hours = 36\n", -1, "wrong.conf",
+                                    &error);
+  g_assert_null (wrong);
+  g_assert_error (error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_CONFIG);
+  g_assert_nonnull (strstr (error->message, "[chart] grid-hours"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -825,5 +864,6 @@ main (int argc, char **argv)
   ADD ("/print/census/beds-in-ward-order", test_census, 14);
   ADD ("/print/ward/census-then-charts", test_ward, 8);
 #undef ADD
+  g_test_add_func ("/print/chart/options-from-config", test_options_from_config);
   return g_test_run ();
 }
