@@ -1025,6 +1025,14 @@ add_held (WkChartRenderer *renderer,
                      "HELD — DO NOT GIVE", detail);
 }
 
+/* A row ends with a rule across the page under it. */
+static void
+finish_row (WkChartRenderer *renderer, WkChartBlock *block, double height)
+{
+  _wk_chart_block_set_height (block, height);
+  _wk_chart_block_add_rule (block, 0, height - 0.5, content_width (renderer), height - 0.5, 0.75);
+}
+
 static gboolean
 is_due (WkChartRenderer *renderer, const WkOrder *order, gint64 due)
 {
@@ -1073,9 +1081,7 @@ build_regular_row (WkChartRenderer  *renderer,
         }
       grid_h = count * CELL_HEIGHT + 2 * ROW_PAD;
     }
-  _wk_chart_block_set_height (block, MAX (text_h, grid_h));
-  _wk_chart_block_add_rule (block, 0, MAX (text_h, grid_h) - 0.5, content_width (renderer),
-                            MAX (text_h, grid_h) - 0.5, 0.75);
+  finish_row (renderer, block, MAX (text_h, grid_h));
   return block;
 }
 
@@ -1110,9 +1116,7 @@ build_record_row (WkChartRenderer *renderer, const ChartOrder *entry)
                                     FALSE);
       right_h = rows * CELL_HEIGHT + 2 * ROW_PAD;
     }
-  _wk_chart_block_set_height (block, MAX (text_h, right_h));
-  _wk_chart_block_add_rule (block, 0, MAX (text_h, right_h) - 0.5, content_width (renderer),
-                            MAX (text_h, right_h) - 0.5, 0.75);
+  finish_row (renderer, block, MAX (text_h, right_h));
   return block;
 }
 
@@ -1132,9 +1136,7 @@ build_stopped_row (WkChartRenderer *renderer, const ChartOrder *entry)
       = add_notice (block, TEXT_COLUMN + 4, ROW_PAD, content_width (renderer) - TEXT_COLUMN - 4, 0,
                     title, "DO NOT GIVE. Listed so that nobody gives it from an older chart.")
         + 2 * ROW_PAD;
-  _wk_chart_block_set_height (block, MAX (text_h, right_h));
-  _wk_chart_block_add_rule (block, 0, MAX (text_h, right_h) - 0.5, content_width (renderer),
-                            MAX (text_h, right_h) - 0.5, 0.75);
+  finish_row (renderer, block, MAX (text_h, right_h));
   return block;
 }
 

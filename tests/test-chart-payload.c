@@ -345,25 +345,58 @@ image_start (WkKeys *keys, guint8 version, guint8 flags)
   return image;
 }
 
+/* Chart id and pages. */
+static void
+image_pages (Image *image, guint page, guint n_pages)
+{
+  static const guint8 chart_id[5] = { 1, 2, 3, 4, 5 };
+
+  put (image, chart_id, 5);
+  put_varint (image, page);
+  put_varint (image, n_pages);
+}
+
+/* Chart id, page 1 of 1, and a patient by NHS number. */
+static void
+image_patient (Image *image, guint64 nhs_number)
+{
+  image_pages (image, 1, 1);
+  put_byte (image, 1);
+  for (int shift = 32; shift >= 0; shift -= 8)
+    put_byte (image, (nhs_number >> shift) & 0xff);
+}
+
+static guint64
+test_nhs_number (void)
+{
+  g_autofree char *nhs = wk_test_nhs_number (3);
+
+  return g_ascii_strtoull (nhs, NULL, 10);
+}
+
 /* Chart id, page 1 of 1, the patient's NHS number, ward, snapshot, printed, offset. */
 static void
 image_header (Image *image)
 {
-  static const guint8 chart_id[5] = { 1, 2, 3, 4, 5 };
-  g_autofree char    *nhs = wk_test_nhs_number (3);
-  guint64             n = g_ascii_strtoull (nhs, NULL, 10);
-
-  put (image, chart_id, 5);
-  put_varint (image, 1);
-  put_varint (image, 1);
-  put_byte (image, 1);
-  for (int shift = 32; shift >= 0; shift -= 8)
-    put_byte (image, (n >> shift) & 0xff);
+  image_patient (image, test_nhs_number ());
   put_text (image, "7A", -1);
   put_varint (image, 42);
   put_varint (image, WK_TEST_SNAPSHOT_AT);
   put_varint (image, 37 * 60 * 2); /* zigzag of +37 min */
   put_byte (image, 0);
+}
+
+/* The header and one order, up to its drug: id, version, kind and status, @present. */
+static void
+image_order_start (Image *image, guint8 kind_status, guint8 present)
+{
+  image_header (image);
+  put_varint (image, 1);
+  put_text (image, "ORD-1", -1);
+  put_varint (image, 1);
+  put_byte (image, kind_status);
+  put_byte (image, present);
+  put_text (image, "Paracetamol", -1);
 }
 
 /* One valid order: id, version, kind/status, fields, drug, dose, unit, route, start. */
@@ -595,92 +628,46 @@ break_flags (Image *image)
 static void
 break_page_zero (Image *image)
 {
-  static const guint8 id[5] = { 0 };
-
-  put (image, id, 5);
-  put_varint (image, 0);
+  image_pages (image, 0, 1);
 }
 
 static void
 break_page_after_last (Image *image)
 {
-  static const guint8 id[5] = { 0 };
-
-  put (image, id, 5);
-  put_varint (image, 3);
-  put_varint (image, 2);
+  image_pages (image, 3, 2);
 }
 
 static void
 break_nhs_number (Image *image)
 {
-  static const guint8 id[5] = { 0 };
-  guint64             n = G_GUINT64_CONSTANT (9990000019); /* check digit wrong */
-
-  put (image, id, 5);
-  put_varint (image, 1);
-  put_varint (image, 1);
-  put_byte (image, 1);
-  for (int shift = 32; shift >= 0; shift -= 8)
-    put_byte (image, (n >> shift) & 0xff);
+  image_patient (image, G_GUINT64_CONSTANT (9990000019)); /* check digit wrong */
 }
 
 static void
 break_patient_kind (Image *image)
 {
-  static const guint8 id[5] = { 0 };
-
-  put (image, id, 5);
-  put_varint (image, 1);
-  put_varint (image, 1);
+  image_pages (image, 1, 1);
   put_byte (image, 7);
 }
 
 static void
 break_ward_text (Image *image)
 {
-  static const guint8 id[5] = { 0 };
-  g_autofree char    *nhs = wk_test_nhs_number (3);
-  guint64             n = g_ascii_strtoull (nhs, NULL, 10);
-
-  put (image, id, 5);
-  put_varint (image, 1);
-  put_varint (image, 1);
-  put_byte (image, 1);
-  for (int shift = 32; shift >= 0; shift -= 8)
-    put_byte (image, (n >> shift) & 0xff);
+  image_patient (image, test_nhs_number ());
   put_text (image, "7\xff", 2);
 }
 
 static void
 break_ward_control (Image *image)
 {
-  static const guint8 id[5] = { 0 };
-  g_autofree char    *nhs = wk_test_nhs_number (3);
-  guint64             n = g_ascii_strtoull (nhs, NULL, 10);
-
-  put (image, id, 5);
-  put_varint (image, 1);
-  put_varint (image, 1);
-  put_byte (image, 1);
-  for (int shift = 32; shift >= 0; shift -= 8)
-    put_byte (image, (n >> shift) & 0xff);
+  image_patient (image, test_nhs_number ());
   put_text (image, "7\n", 2);
 }
 
 static void
 break_text_length (Image *image)
 {
-  static const guint8 id[5] = { 0 };
-  g_autofree char    *nhs = wk_test_nhs_number (3);
-  guint64             n = g_ascii_strtoull (nhs, NULL, 10);
-
-  put (image, id, 5);
-  put_varint (image, 1);
-  put_varint (image, 1);
-  put_byte (image, 1);
-  for (int shift = 32; shift >= 0; shift -= 8)
-    put_byte (image, (n >> shift) & 0xff);
+  image_patient (image, test_nhs_number ());
   put_varint (image, 5000);
   put (image, (const guint8 *)"7A", 2);
 }
@@ -733,39 +720,21 @@ break_order_id (Image *image)
 static void
 break_dose (Image *image)
 {
-  image_header (image);
-  put_varint (image, 1);
-  put_text (image, "ORD-1", -1);
-  put_varint (image, 1);
-  put_byte (image, 0);
-  put_byte (image, 0);
-  put_text (image, "Paracetamol", -1);
+  image_order_start (image, 0, 0);
   put_varint (image, 0 << 3); /* a dose of 0 */
 }
 
 static void
 break_decimals (Image *image)
 {
-  image_header (image);
-  put_varint (image, 1);
-  put_text (image, "ORD-1", -1);
-  put_varint (image, 1);
-  put_byte (image, 0);
-  put_byte (image, 0);
-  put_text (image, "Paracetamol", -1);
+  image_order_start (image, 0, 0);
   put_varint (image, 1000 << 3 | 7); /* 7 decimals */
 }
 
 static void
 break_unit (Image *image)
 {
-  image_header (image);
-  put_varint (image, 1);
-  put_text (image, "ORD-1", -1);
-  put_varint (image, 1);
-  put_byte (image, 0);
-  put_byte (image, 0);
-  put_text (image, "Paracetamol", -1);
+  image_order_start (image, 0, 0);
   put_varint (image, 1000 << 3);
   put_varint (image, 200); /* no common unit 200 */
 }
@@ -773,13 +742,7 @@ break_unit (Image *image)
 static void
 break_times (Image *image)
 {
-  image_header (image);
-  put_varint (image, 1);
-  put_text (image, "ORD-1", -1);
-  put_varint (image, 1);
-  put_byte (image, 0);
-  put_byte (image, 1 << 2);
-  put_text (image, "Paracetamol", -1);
+  image_order_start (image, 0, 1 << 2);
   put_varint (image, 1000 << 3);
   put_varint (image, 1);
   put_varint (image, 1);
