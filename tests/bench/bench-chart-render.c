@@ -120,8 +120,8 @@ main (int argc, char **argv)
   printf ("  one thread, document by document: median %.1f ms, %.0f pages per second "
           "(best %.0f)\n",
           serial[runs / 2] * 1e3, pages / serial[runs / 2], pages / serial[0]);
-  printf ("  per page: %.2f ms median wall clock; %.2f ms of CPU (%.0f pages per CPU second: "
-          "the figure a busy machine does not distort)\n",
+  printf ("  per page, whole ward: %.2f ms median wall clock; %.2f ms of CPU in all threads "
+          "(%.0f pages per CPU second, which a busy machine distorts least)\n",
           seconds[runs / 2] * 1e3 / pages, cpu[runs / 2] * 1e3 / pages, pages / cpu[runs / 2]);
   return 0;
 }
