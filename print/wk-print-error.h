@@ -13,9 +13,14 @@ G_BEGIN_DECLS
  * WkPrintError:
  * @WK_PRINT_ERROR_FAILED: anything not covered below
  * @WK_PRINT_ERROR_INVALID: the input (a QR payload, a chart request) is malformed
- * @WK_PRINT_ERROR_SIGNATURE: a signature does not verify, or the key is not trusted
+ * @WK_PRINT_ERROR_SIGNATURE: a signature does not verify (the data was changed)
  * @WK_PRINT_ERROR_RENDER: a page could not be laid out or written
  * @WK_PRINT_ERROR_PRINTER: the printer or CUPS refused or failed the job
+ * @WK_PRINT_ERROR_FOREIGN: a scanned code is not a wardkeep chart code at all
+ * @WK_PRINT_ERROR_TRUNCATED: a chart code is shorter than it says it is (cut off)
+ * @WK_PRINT_ERROR_UNSUPPORTED_VERSION: a chart code is of a format version this
+ *   program does not read
+ * @WK_PRINT_ERROR_UNKNOWN_KEY: a chart code was signed by a key that is not trusted
  *
  * Error codes of %WK_PRINT_ERROR.
  */
@@ -26,6 +31,10 @@ typedef enum
   WK_PRINT_ERROR_SIGNATURE,
   WK_PRINT_ERROR_RENDER,
   WK_PRINT_ERROR_PRINTER,
+  WK_PRINT_ERROR_FOREIGN,
+  WK_PRINT_ERROR_TRUNCATED,
+  WK_PRINT_ERROR_UNSUPPORTED_VERSION,
+  WK_PRINT_ERROR_UNKNOWN_KEY,
 } WkPrintError;
 
 GQuark wk_print_error_quark (void);

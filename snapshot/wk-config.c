@@ -59,6 +59,7 @@ static const GroupSpec groups[] = {
   { "log", "What is logged (never patient data, whatever the level)." },
   { "keys", "The kiosk's master key (see \"Keys\")." },
   { "snapshot", "The encrypted rolling snapshots of the ward model." },
+  { "chart", "Paper drug charts and the ward census." },
   { "printer *",
     "One group per printer the ward can print to, `[printer NAME]`; NAME is how screens "
     "and logs call it." },
@@ -99,6 +100,13 @@ static const KeySpec schema[] = {
     .doc = "How many of the newest snapshots are kept." },
   { "snapshot", "keep-hourly", TYPE_BOOLEAN, "true", FALSE,
     .doc = "Also keep the newest snapshot of each of the last 24 hours." },
+  { "chart", "paper", TYPE_ENUM, "a4", FALSE, .choices = "a4|letter",
+    .doc = "The paper the ward printer holds: A4, or US Letter." },
+  { "chart", "grid-hours", TYPE_ENUM, "24", FALSE, .choices = "24|48|72",
+    .doc = "How many hours after printing a chart's administration grid has boxes for." },
+  { "chart", "stopped-window", TYPE_DURATION, "24h", FALSE, .min = 3600000, .max = 604800000,
+    .doc = "Orders stopped this long before the data time are listed as STOPPED (never in the "
+           "grid); older ones are left off." },
   { "printer *", "uri", TYPE_STRING, NULL, TRUE,
     .doc = "The CUPS queue name, or an `ipp://` / `ipps://` URI of the printer." },
   { "printer *", "description", TYPE_STRING, NULL, FALSE,

@@ -14,6 +14,8 @@
 static const WkCliCommand commands[] = {
   { "config", "check|reference [--config FILE]",
     "check the configuration file, or print the reference of every setting", wk_cli_config },
+  { "verify-qr", "PAYLOAD [--public-key HEX]... [--config FILE]",
+    "show what a printed chart page held and whether its QR code is genuine", wk_cli_verify_qr },
 };
 
 static void
