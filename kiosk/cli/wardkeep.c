@@ -14,6 +14,10 @@
 static const WkCliCommand commands[] = {
   { "config", "check|reference [--config FILE]",
     "check the configuration file, or print the reference of every setting", wk_cli_config },
+  { "key", "init|public [--config FILE] [--file PATH]",
+    "create the kiosk's master key, or print the public key that verifies its charts", wk_cli_key },
+  { "snapshot", "list | verify [FILE] | export --format json FILE [--config FILE]",
+    "list and verify the encrypted snapshots, or decrypt one to standard output", wk_cli_snapshot },
 };
 
 static void
