@@ -79,10 +79,11 @@ struct _WkStore
   guint           keep;
   gboolean        keep_hourly;
 
-  GMutex      lock;   /* writing, rotation, and what follows */
+  GMutex      lock;   /* writing and rotation */
   int         dir_fd; /* open and locked by the first write; -1 before */
   guint64     last_seq;
-  GHashTable *good; /* seq (guint64 *) -> FileStamp *: verified or written by us */
+  GMutex      good_lock; /* only for good, so that readers never wait for a write */
+  GHashTable *good;      /* seq (guint64 *) -> FileStamp *: verified or written by us */
 
   WkStoreClockFunc clock_func;
   gpointer         clock_data;
@@ -285,6 +286,7 @@ wk_store_new (const char *directory, WkKeys *keys, const WkStoreOptions *options
   store->keep = options->keep;
   store->keep_hourly = options->keep_hourly;
   g_mutex_init (&store->lock);
+  g_mutex_init (&store->good_lock);
   store->dir_fd = -1;
   store->good = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   store->clock_func = real_clock;
@@ -354,6 +356,7 @@ wk_store_unref (WkStore *store)
   g_free (store->ward_id);
   g_clear_pointer (&store->good, g_hash_table_unref);
   g_mutex_clear (&store->lock);
+  g_mutex_clear (&store->good_lock);
   g_free (store);
 }
 
@@ -773,23 +776,49 @@ stamp_of (const struct stat *st)
                       (gint64)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec };
 }
 
-/* Remembers that the file of @seq, as it is now, is good (caller holds the lock). */
+/* Remembers that the file of @seq, as it is now, is good. */
 static void
 remember_good (WkStore *store, guint64 seq, const struct stat *st)
 {
   FileStamp stamp = stamp_of (st);
 
+  g_mutex_lock (&store->good_lock);
   g_hash_table_insert (store->good, g_memdup2 (&seq, sizeof seq), g_memdup2 (&stamp, sizeof stamp));
+  g_mutex_unlock (&store->good_lock);
+}
+
+static void
+forget_good (WkStore *store, guint64 seq)
+{
+  g_mutex_lock (&store->good_lock);
+  g_hash_table_remove (store->good, &seq);
+  g_mutex_unlock (&store->good_lock);
 }
 
 static gboolean
 known_good (WkStore *store, guint64 seq, const struct stat *st)
 {
-  FileStamp *stamp = g_hash_table_lookup (store->good, &seq);
   FileStamp  now = stamp_of (st);
+  FileStamp *stamp;
+  gboolean   same;
 
-  return stamp != NULL && stamp->ino == now.ino && stamp->size == now.size
+  g_mutex_lock (&store->good_lock);
+  stamp = g_hash_table_lookup (store->good, &seq);
+  same = stamp != NULL && stamp->ino == now.ino && stamp->size == now.size
          && stamp->mtime_ns == now.mtime_ns;
+  g_mutex_unlock (&store->good_lock);
+  return same;
+}
+
+/* Whether a snapshot is of this kiosk's ward (any ward when the store has none). */
+static gboolean
+check_ward (WkStore *store, WkSnapshotInfo *info, GError **error)
+{
+  if (store->ward_id == NULL || g_strcmp0 (info->ward_id, store->ward_id) == 0)
+    return TRUE;
+  g_set_error (error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_WRONG_WARD,
+               "is of ward %s, not of this kiosk's ward %s", info->ward_id, store->ward_id);
+  return FALSE;
 }
 
 /* Opens and reads one file; @info comes back filled in either way. */
@@ -825,14 +854,13 @@ read_path (WkStore         *store,
   else
     {
       ok = read_snapshot (store, fd, depth, info, model, error);
-      if (ok && depth >= READ_AUTHENTICATE && info->seq != 0)
+      /* Good for rotation means good for this ward too. */
+      if (ok && depth >= READ_AUTHENTICATE && info->seq != 0 && check_ward (store, info, NULL))
         {
           struct stat st;
 
-          g_mutex_lock (&store->lock);
           if (fstat (fd, &st) == 0)
             remember_good (store, info->seq, &st);
-          g_mutex_unlock (&store->lock);
         }
       close (fd);
     }
@@ -965,17 +993,6 @@ list_names (WkStore *store, GError **error)
     }
   g_ptr_array_sort (list, compare_seq_descending);
   return g_steal_pointer (&list);
-}
-
-/* The reason a verified snapshot is still not this kiosk's to show, or NULL. */
-static gboolean
-check_ward (WkStore *store, WkSnapshotInfo *info, GError **error)
-{
-  if (store->ward_id == NULL || g_strcmp0 (info->ward_id, store->ward_id) == 0)
-    return TRUE;
-  g_set_error (error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_WRONG_WARD,
-               "is of ward %s, not of this kiosk's ward %s", info->ward_id, store->ward_id);
-  return FALSE;
 }
 
 /**
@@ -1453,7 +1470,7 @@ rotate_locked (WkStore *store, GError **error)
         g_warning ("Cannot delete the old snapshot %s: %s", entry->path, g_strerror (errno));
       else
         {
-          g_hash_table_remove (store->good, &entry->seq);
+          forget_good (store, entry->seq);
           deleted++;
         }
     }

@@ -169,6 +169,7 @@ kiosk_setup (Kiosk *k, gconstpointer unused)
       g_autoptr (WkSnapshotInfo) info = wk_store_write (store, model, &error);
 
       g_assert_no_error (error);
+      g_assert_cmpuint (info->seq, ==, i + 1);
     }
   second = g_build_filename (k->dir, "000000000002.wks", NULL);
   g_assert_cmpint (truncate (second, 1000), ==, 0);

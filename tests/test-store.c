@@ -230,7 +230,7 @@ test_round_trip (void)
   g_autofree char *dir = wk_test_scratch_path ("snapshots");
   g_autoptr (WkKeys) keys = keys_new (0x11);
   g_autoptr (WkStore) store = store_new (dir, keys, "7A", 20, TRUE);
-  g_autoptr (WkModel) model = wk_test_hospital_new ("7A", 320, 3000, 9000, MARKER);
+  g_autoptr (WkModel) model = wk_test_hospital_new ("7A", 300, 1200, 2400, MARKER);
   g_autoptr (WkModel) loaded = NULL;
   g_autoptr (WkSnapshotInfo) info = NULL;
   g_autoptr (GPtrArray) before = NULL;
@@ -261,10 +261,10 @@ test_round_trip (void)
 
   /* A read-only model with every row and every column as written. */
   g_assert_true (wk_model_is_read_only (loaded));
-  g_assert_cmpuint (count_patients (loaded), ==, 304);
+  g_assert_cmpuint (count_patients (loaded), ==, 285);
   original = export_text (model);
   restored = export_text (loaded);
-  g_assert_cmpuint (strlen (original), >, 1000000);
+  g_assert_cmpuint (strlen (original), >, 500000);
   g_assert_cmpstr (restored, ==, original);
 
   /* And through the typed API, field by field for every patient. */
@@ -314,13 +314,33 @@ typedef struct
   guint    older_patients;
 } Damage;
 
+static WkModel *damage_model; /* built once for all the damage cases */
+
+/* A writable copy of @model. */
+static WkModel *
+model_copy (WkModel *model)
+{
+  g_autoptr (GError) error = NULL;
+  gsize    size = 0;
+  guint8  *image = wk_model_serialize (model, &size, &error);
+  WkModel *copy;
+
+  g_assert_no_error (error);
+  copy = wk_model_new_from_serialized (image, size, FALSE, &error);
+  g_assert_no_error (error);
+  return copy;
+}
+
 static void
 damage_setup (Damage *d, gconstpointer unused)
 {
-  g_autoptr (WkModel) model = wk_test_hospital_new ("7A", 60, 600, 2000, MARKER);
+  g_autoptr (WkModel) model = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (WkPatient) extra = wk_test_patient_new (500);
 
+  if (damage_model == NULL)
+    damage_model = wk_test_hospital_new ("7A", 40, 400, 1500, MARKER);
+  model = model_copy (damage_model);
   d->dir = wk_test_scratch_path ("damage");
   d->keys = keys_new (0x22);
   d->store = store_new (d->dir, d->keys, "7A", 20, TRUE);
@@ -1043,8 +1063,9 @@ test_disk_full_tmpfs (void)
 
 #define CRASH_KEEP 3
 
-/* The writer child: writes snapshots of a changing model as fast as it can, telling the
- * parent on stdout "S <seq>" before each write and "C <seq>" once it is complete. */
+/* The writer child: writes snapshots of the model in the folder's newest snapshot as fast
+ * as it can, telling the parent on stdout "S <seq>" before each write and "C <seq>" once
+ * it is complete. */
 static int
 crash_writer_main (const char *dir, const char *key_file)
 {
@@ -1053,17 +1074,27 @@ crash_writer_main (const char *dir, const char *key_file)
   g_autoptr (WkStore) store = NULL;
   g_autoptr (WkModel) model = NULL;
   g_autoptr (GPtrArray) list = NULL;
-  guint64 next = 1;
+  guint64 next;
 
   g_unsetenv ("CREDENTIALS_DIRECTORY");
   keys = wk_keys_load (key_file, &error);
   g_assert_no_error (error);
   store = store_new (dir, keys, "7A", CRASH_KEEP, FALSE);
-  model = wk_test_hospital_new ("7A", 30, 300, 1500, MARKER);
   list = wk_store_list (store, FALSE, &error);
   g_assert_no_error (error);
-  if (list->len > 0)
-    next = ((WkSnapshotInfo *)list->pdata[0])->seq + 1;
+  next = ((WkSnapshotInfo *)list->pdata[0])->seq + 1;
+  /* The model the last writer left, made writable again (quicker than building one). */
+  {
+    g_autoptr (WkModel) newest = wk_store_load_newest (store, NULL, &error);
+    guint8 *image;
+    gsize   size = 0;
+
+    g_assert_no_error (error);
+    image = wk_model_serialize (newest, &size, &error);
+    g_assert_no_error (error);
+    model = wk_model_new_from_serialized (image, size, FALSE, &error);
+    g_assert_no_error (error);
+  }
   printf ("R\n");
   fflush (stdout);
   for (;; next++)
@@ -1096,6 +1127,7 @@ test_crash_safety (void)
   g_autoptr (WkStore) reader = NULL;
   g_autoptr (GPtrArray) leaked = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) list = NULL;
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
   const char *iterations_env = g_getenv ("WK_CRASH_ITERATIONS");
   guint       iterations = iterations_env != NULL ? (guint)atoi (iterations_env) : 200;
   guint64     highest_completed = 0;
@@ -1105,6 +1137,20 @@ test_crash_safety (void)
   keys = wk_keys_load (key_file, &error);
   g_assert_no_error (error);
   reader = store_new (dir, keys, "7A", CRASH_KEEP, FALSE);
+
+  /* The first snapshot, which the writers start from. */
+  {
+    g_autoptr (WkStore) seed = store_new (dir, keys, "7A", CRASH_KEEP, FALSE);
+    g_autoptr (WkModel) model = wk_test_hospital_new ("7A", 30, 300, 1500, MARKER);
+
+    g_assert_true (wk_model_set_meta (model, "test-seq", "1", &error));
+    g_assert_cmpuint (write_ok (seed, model), ==, 1);
+    highest_completed = 1;
+    g_hash_table_add (completed, g_memdup2 (&highest_completed, sizeof highest_completed));
+  }
+  /* A killed child is never checked for leaks; everything else in it is. */
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_setenv (launcher, "ASAN_OPTIONS", "detect_leaks=0", TRUE);
 
   for (guint iteration = 0; iteration < iterations; iteration++)
     {
@@ -1116,31 +1162,17 @@ test_crash_safety (void)
       g_autofree char *ready = NULL;
       g_autofree char *content_seq = NULL;
       g_autofree char *line = NULL;
-      guint64          started = 0, finished = 0;
+      guint64          started = 0;
 
-      child = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+      child = g_subprocess_launcher_spawnv (launcher, argv, &error);
       g_assert_no_error (error);
       lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (child));
       ready = g_data_input_stream_read_line (lines, NULL, NULL, &error);
       g_assert_no_error (error);
       g_assert_cmpstr (ready, ==, "R");
 
-      /* The first writer completes one snapshot; after that, kill at any moment. */
-      if (iteration == 0)
-        while (finished == 0)
-          {
-            g_autofree char *first = g_data_input_stream_read_line (lines, NULL, NULL, &error);
-
-            g_assert_nonnull (first);
-            if (first[0] == 'C')
-              {
-                finished = g_ascii_strtoull (first + 2, NULL, 10);
-                g_hash_table_add (completed, g_memdup2 (&finished, sizeof finished));
-                highest_completed = MAX (highest_completed, finished);
-              }
-          }
-      else
-        g_usleep (g_test_rand_int_range (0, 25000));
+      /* Kill it at any moment: before, inside or after a write. */
+      g_usleep (g_test_rand_int_range (0, 25000));
       g_subprocess_force_exit (child);
       g_assert_true (g_subprocess_wait (child, NULL, &error));
       g_assert_true (g_subprocess_get_if_signaled (child));
@@ -1293,5 +1325,6 @@ main (int argc, char **argv)
   int status = g_test_run ();
 
   g_ptr_array_unref (logged);
+  g_clear_pointer (&damage_model, wk_model_free);
   return status;
 }
