@@ -215,6 +215,9 @@ start_write (WkSnapshotWriter *writer)
   gsize   size = 0;
 
   image = wk_model_serialize (writer->model, &size, &error);
+  if (image == NULL && error == NULL) /* called inside a transaction: a caller's bug */
+    g_set_error (&error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_FAILED,
+                 "Cannot copy the ward model for a snapshot while a change is half made");
   if (image == NULL)
     {
       g_warning ("%s; retrying later", error->message);
@@ -335,6 +338,26 @@ wk_snapshot_writer_new (WkStore *store, WkModel *model, guint debounce_ms, guint
   g_source_attach (writer->timer, writer->context);
   wk_model_set_changed_func (model, model_changed_cb, writer);
   return writer;
+}
+
+/**
+ * wk_snapshot_writer_new_from_config:
+ * @store: where to write; the writer holds a reference
+ * @model: the live model; it must outlive the writer
+ * @config: the configuration: `[snapshot] debounce` and `max-delay`
+ *
+ * wk_snapshot_writer_new() with the configured delays.
+ *
+ * Returns: (transfer full): the writer
+ */
+WkSnapshotWriter *
+wk_snapshot_writer_new_from_config (WkStore *store, WkModel *model, WkConfig *config)
+{
+  g_return_val_if_fail (config != NULL, NULL);
+
+  return wk_snapshot_writer_new (
+      store, model, (guint)wk_config_get_duration_ms (config, "snapshot", "debounce"),
+      (guint)wk_config_get_duration_ms (config, "snapshot", "max-delay"));
 }
 
 /**

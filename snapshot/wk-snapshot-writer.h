@@ -3,6 +3,7 @@
 
 #pragma once
 
+#include "wk-config.h"
 #include "wk-model.h"
 #include "wk-store.h"
 
@@ -38,8 +39,10 @@ typedef struct _WkSnapshotWriter WkSnapshotWriter;
  */
 typedef void (*WkSnapshotWriterStatusFunc) (WkSnapshotWriter *writer, gpointer user_data);
 
-WkSnapshotWriter      *
+WkSnapshotWriter *
 wk_snapshot_writer_new (WkStore *store, WkModel *model, guint debounce_ms, guint max_delay_ms);
+WkSnapshotWriter      *
+wk_snapshot_writer_new_from_config (WkStore *store, WkModel *model, WkConfig *config);
 void wk_snapshot_writer_free (WkSnapshotWriter *writer);
 void wk_snapshot_writer_set_status_func (WkSnapshotWriter          *writer,
                                          WkSnapshotWriterStatusFunc func,

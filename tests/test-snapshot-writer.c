@@ -154,9 +154,15 @@ static void
 test_debounce (void)
 {
   Fixture f = { 0 };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WkConfig) config = wk_config_load_from_data (
+      "[ward]\nid = 7A\n[snapshot]\ndebounce = 100ms\nmax-delay = 5s\n", -1, "writer.conf", &error);
 
-  /* One change: written after the debounce, without a flush. */
-  fixture_open (&f, 100, 5000);
+  /* One change: written after the configured debounce, without a flush. */
+  g_assert_no_error (error);
+  fixture_open (&f, 1, 1);
+  g_clear_pointer (&f.writer, wk_snapshot_writer_free);
+  f.writer = wk_snapshot_writer_new_from_config (f.store, f.model, config);
   change (&f);
   iterate_until (written_once, &f);
   g_assert_cmpuint (wk_snapshot_writer_get_n_written (f.writer), ==, 1);
