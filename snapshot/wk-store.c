@@ -1061,10 +1061,7 @@ wk_store_load_newest (WkStore *store, WkSnapshotInfo **info, GError **error)
 
   list = list_names (store, error);
   if (list == NULL)
-    {
-      g_prefix_error (error, "%s: ", store->directory);
-      return NULL;
-    }
+    return NULL;
   for (guint i = 0; i < list->len; i++)
     {
       WkSnapshotInfo *entry = list->pdata[i];

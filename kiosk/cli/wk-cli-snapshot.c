@@ -130,7 +130,7 @@ list_folder (Context *context, gboolean verify, gboolean is_verify_command)
   guint           bad = 0;
 
   if (list == NULL)
-    return wk_cli_fail ("%s: %s", wk_store_get_directory (context->store), error->message);
+    return wk_cli_fail ("%s", error->message);
   printf ("Snapshots in %s (ward %s, this kiosk's key %s):\n",
           wk_store_get_directory (context->store), wk_store_get_ward_id (context->store),
           wk_keys_get_key_id (context->keys));
