@@ -131,12 +131,12 @@ main (int argc, char **argv)
   goffset        file_size = 0;
   guint64        model_size = 0;
 
+  if (argc == 3 && strcmp (argv[1], "--load") == 0)
+    return load_runs (argv[2]);
   /* On the build's disk, not a tmpfs: fsync must cost what it costs. */
   dir = g_build_filename (g_get_current_dir (), "bench-store-XXXXXX", NULL);
   if (g_mkdtemp (dir) == NULL)
     g_error ("Cannot make a folder for the benchmark: %s", g_strerror (errno));
-  if (argc == 3 && strcmp (argv[1], "--load") == 0)
-    return load_runs (argv[2]);
   keys = bench_keys ();
   wk_store_options_init (&options);
   options.ward_id = "HOSP";
