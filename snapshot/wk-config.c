@@ -92,14 +92,19 @@ static const KeySpec schema[] = {
     .doc = "The master key file (32 bytes, mode 0600 or 0400), used when the systemd "
            "credential `wardkeep.key` is not there." },
   { "snapshot", "directory", TYPE_STRING, "/var/lib/wardkeep/snapshots", FALSE,
-    .doc = "Where snapshots are written; only the wardkeep user may read it." },
+    .doc = "Where snapshots are written (made mode 0750: the wardkeep user writes, the "
+           "wardkeep group reads)." },
   { "snapshot", "debounce", TYPE_DURATION, "2s", FALSE, .min = 100, .max = 600000,
     .doc = "How long after a change the next snapshot is written (changes in between join "
-           "it)." },
+           "it and start the wait again)." },
+  { "snapshot", "max-delay", TYPE_DURATION, "10s", FALSE, .min = 100, .max = 3600000,
+    .doc = "The longest a change waits to be written while more keep arriving; also how "
+           "often a failed write is retried." },
   { "snapshot", "keep", TYPE_INT, "20", FALSE, .min = 1, .max = 1000,
     .doc = "How many of the newest snapshots are kept." },
   { "snapshot", "keep-hourly", TYPE_BOOLEAN, "true", FALSE,
-    .doc = "Also keep the newest snapshot of each of the last 24 hours." },
+    .doc = "Also keep the newest snapshot of each of the last 24 hours (UTC clock hours). "
+           "The newest snapshot that verifies is always kept." },
   { "chart", "paper", TYPE_ENUM, "a4", FALSE, .choices = "a4|letter",
     .doc = "The paper the ward printer holds: A4, or US Letter." },
   { "chart", "grid-hours", TYPE_ENUM, "24", FALSE, .choices = "24|48|72",

@@ -36,10 +36,11 @@ typedef void (*WkModelChangedFunc) (WkModel *model, gpointer user_data);
 #define WK_MODEL_SCHEMA_VERSION 1
 
 WkModel *wk_model_new (GError **error);
-WkModel         *
+WkModel *
 wk_model_new_from_serialized (guint8 *data, gsize size, gboolean read_only, GError **error);
-void    wk_model_free (WkModel *model);
-guint8 *wk_model_serialize (WkModel *model, gsize *size, GError **error);
+WkModel *wk_model_new_from_authenticated (guint8 *data, gsize size, GError **error);
+void     wk_model_free (WkModel *model);
+guint8  *wk_model_serialize (WkModel *model, gsize *size, GError **error);
 
 gboolean wk_model_is_read_only (WkModel *model);
 int      wk_model_get_schema_version (WkModel *model);

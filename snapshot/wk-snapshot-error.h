@@ -23,6 +23,8 @@ G_BEGIN_DECLS
  * @WK_SNAPSHOT_ERROR_UNSUPPORTED_VERSION: data or schema is newer than this program
  * @WK_SNAPSHOT_ERROR_PERMISSION: a file has unsafe permissions or cannot be accessed
  * @WK_SNAPSHOT_ERROR_CONFIG: the configuration is wrong
+ * @WK_SNAPSHOT_ERROR_WRONG_WARD: a snapshot is authentic but of another ward than the
+ *   kiosk's, and is never shown or printed as this ward's
  *
  * Error codes of %WK_SNAPSHOT_ERROR. Messages never carry patient identifiers: they
  * name model ids (patient #12) so that they can be logged.
@@ -40,6 +42,7 @@ typedef enum
   WK_SNAPSHOT_ERROR_UNSUPPORTED_VERSION,
   WK_SNAPSHOT_ERROR_PERMISSION,
   WK_SNAPSHOT_ERROR_CONFIG,
+  WK_SNAPSHOT_ERROR_WRONG_WARD,
 } WkSnapshotError;
 
 GQuark wk_snapshot_error_quark (void);

@@ -16,6 +16,10 @@ static const WkCliCommand commands[] = {
     "check the configuration file, or print the reference of every setting", wk_cli_config },
   { "verify-qr", "PAYLOAD [--public-key HEX]... [--config FILE]",
     "show what a printed chart page held and whether its QR code is genuine", wk_cli_verify_qr },
+  { "key", "init|public [--config FILE] [--file PATH]",
+    "create the kiosk's master key, or print the public key that verifies its charts", wk_cli_key },
+  { "snapshot", "list | verify [FILE] | export --format json FILE [--config FILE]",
+    "list and verify the encrypted snapshots, or decrypt one to standard output", wk_cli_snapshot },
 };
 
 static void

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "wk-config.h"
+#include "wk-keys.h"
 
 #include <glib.h>
 
@@ -31,10 +32,13 @@ typedef struct
 
 int wk_cli_config (int argc, char **argv);
 int wk_cli_verify_qr (int argc, char **argv);
+int wk_cli_key (int argc, char **argv);
+int wk_cli_snapshot (int argc, char **argv);
 
 gboolean  wk_cli_parse (GOptionContext *context, int *argc, char ***argv);
 WkConfig *wk_cli_load_config (const char *path);
 int       wk_cli_usage (const char *command, const char *format, ...) G_GNUC_PRINTF (2, 3);
 int       wk_cli_fail (const char *format, ...) G_GNUC_PRINTF (1, 2);
+WkKeys   *wk_cli_load_keys (WkConfig *config, const char *key_file);
 
 G_END_DECLS
