@@ -287,8 +287,8 @@ read_identity (Apply *a, guint seg, guint field, Identity *id, GError **error)
               wk_hl7_message_set_error_location (a->m, &location);
               a->located = TRUE;
               a->hl7_code = HL7_DATA_TYPE;
-              g_set_error (error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_INVALID,
-                           "%s: the NHS number is not valid: %s", where, invalid->message);
+              g_set_error (error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_INVALID, "%s: %s", where,
+                           invalid->message);
               return FALSE;
             }
           if (id->nhs != NULL && strcmp (id->nhs, digits) != 0)
@@ -1898,7 +1898,7 @@ apply_message (WkFeed *feed, WkHl7Message *m, Outcome *o)
     ok = apply_ras (&a, &error);
   else
     {
-      add_note (&a, "noted: dispenses (RDS^O13) do not change the chart");
+      add_note (&a, "noted: dispenses (RDS O13) do not change the chart");
       ok = TRUE;
     }
 

@@ -898,7 +898,7 @@ test_refused_identity (void)
                   "(type MR)");
   bad_nhs[9] = bad_nhs[9] == '9' ? '0' : bad_nhs[9] + 1;
   bad_check = edit (a01, nhs0, bad_nhs);
-  assert_refused (f, bad_check, "AE", "102", "PID-3.1: the NHS number is not valid");
+  assert_refused (f, bad_check, "AE", "102", "PID-3.1: Not a valid NHS number: the check digit");
   g_assert_null (strstr (f->text, bad_nhs));
   {
     g_autofree char *both = g_strdup_printf ("%s^^^NHS^NH~%s^^^NHS^NH", nhs0, nhs1);
