@@ -758,87 +758,85 @@ static G_NO_INLINE gboolean
 split_repetition (WkHl7Message *m, WkHl7Span field, guint rep)
 {
   const WkHl7Delimiters *d = &m->delimiters;
+  const char            *p = field.data, *end = field.data + field.length, *start;
+  const char             rs = d->repetition, cs = d->component, ss = d->subcomponent;
+  gboolean               has_sub = FALSE;
+  guint                  n = 0;
 
   m->split_count = 0;
-  {
-    const char *p = field.data, *end = field.data + field.length, *start;
-    const char  rs = d->repetition, cs = d->component, ss = d->subcomponent;
-    gboolean    has_sub = FALSE;
-    guint       n = 0;
 
-    /* Find the repetition, then record where each of its components starts and ends. */
-    for (guint r = 1; r < rep; r++)
-      {
-        while (p < end && *p != rs)
-          p++;
-        if (p == end)
-          return FALSE;
-        p++;
-      }
-    start = p;
-#ifdef __SSE2__
-    /* Sixteen bytes at a time while they are inside the message; each bit of the mask
-     * is a delimiter. */
+  /* Find the repetition, then record where each of its components starts and ends. */
+  for (guint r = 1; r < rep; r++)
     {
-      const __m128i rv = _mm_set1_epi8 (rs), cv = _mm_set1_epi8 (cs), sv = _mm_set1_epi8 (ss);
-      const char   *limit = m->data + m->size;
-
-      while (p < end && p + 16 <= limit)
-        {
-          __m128i  x = _mm_loadu_si128 ((const __m128i *)p);
-          unsigned hits = (unsigned)_mm_movemask_epi8 (
-              _mm_or_si128 (_mm_cmpeq_epi8 (x, rv), _mm_cmpeq_epi8 (x, cv)));
-          unsigned subs = (unsigned)_mm_movemask_epi8 (_mm_cmpeq_epi8 (x, sv));
-          gsize    left = end - p;
-          unsigned valid = left >= 16 ? 0xffffu : (1u << left) - 1;
-
-          has_sub |= (subs & valid) != 0;
-          hits &= valid;
-          while (hits != 0)
-            {
-              const char *at = p + __builtin_ctz (hits);
-
-              hits &= hits - 1;
-              if (n == MAX_SPLIT)
-                return FALSE;
-              m->split_start[n] = start - field.data;
-              m->split_end[n] = at - field.data;
-              n++;
-              if (*at == rs)
-                goto split_done;
-              start = at + 1;
-            }
-          p += MIN (left, 16);
-        }
+      while (p < end && *p != rs)
+        p++;
+      if (p == end)
+        return FALSE;
+      p++;
     }
-#endif
-    for (;; p++)
-      {
-        char ch = p < end ? *p : rs;
-
-        if (ch != rs && ch != cs)
-          {
-            has_sub |= ch == ss;
-            continue;
-          }
-        if (n == MAX_SPLIT)
-          return FALSE;
-        m->split_start[n] = start - field.data;
-        m->split_end[n] = p - field.data;
-        n++;
-        if (ch == rs)
-          break;
-        start = p + 1;
-      }
+  start = p;
 #ifdef __SSE2__
-  split_done:
-#endif
-    m->split_has_subcomponents = has_sub && ss != 0;
-    m->split_data = field.data;
-    m->split_length = field.length;
-    m->split_repetition = rep;
-    m->split_count = n;
+  /* Sixteen bytes at a time while they are inside the message; each bit of the mask
+   * is a delimiter. */
+  {
+    const __m128i rv = _mm_set1_epi8 (rs), cv = _mm_set1_epi8 (cs), sv = _mm_set1_epi8 (ss);
+    const char   *limit = m->data + m->size;
+
+    while (p < end && p + 16 <= limit)
+      {
+        __m128i  x = _mm_loadu_si128 ((const __m128i *)p);
+        unsigned hits = (unsigned)_mm_movemask_epi8 (
+            _mm_or_si128 (_mm_cmpeq_epi8 (x, rv), _mm_cmpeq_epi8 (x, cv)));
+        unsigned subs = (unsigned)_mm_movemask_epi8 (_mm_cmpeq_epi8 (x, sv));
+        gsize    left = end - p;
+        unsigned valid = left >= 16 ? 0xffffu : (1u << left) - 1;
+
+        has_sub |= (subs & valid) != 0;
+        hits &= valid;
+        while (hits != 0)
+          {
+            const char *at = p + __builtin_ctz (hits);
+
+            hits &= hits - 1;
+            if (n == MAX_SPLIT)
+              return FALSE;
+            m->split_start[n] = start - field.data;
+            m->split_end[n] = at - field.data;
+            n++;
+            if (*at == rs)
+              goto split_done;
+            start = at + 1;
+          }
+        p += MIN (left, 16);
+      }
   }
+#endif
+  for (;; p++)
+    {
+      char ch = p < end ? *p : rs;
+
+      if (ch != rs && ch != cs)
+        {
+          has_sub |= ch == ss;
+          continue;
+        }
+      if (n == MAX_SPLIT)
+        return FALSE;
+      m->split_start[n] = start - field.data;
+      m->split_end[n] = p - field.data;
+      n++;
+      if (ch == rs)
+        break;
+      start = p + 1;
+    }
+#ifdef __SSE2__
+split_done:
+#endif
+  m->split_has_subcomponents = has_sub && ss != 0;
+  m->split_data = field.data;
+  m->split_length = field.length;
+  m->split_repetition = rep;
+  m->split_count = n;
   return TRUE;
 }
 
