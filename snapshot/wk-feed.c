@@ -1997,7 +1997,8 @@ build_ack (WkFeed *feed, WkHl7Message *m, const char *control_id, const Outcome 
   if (strcmp (o->ack, "AA") != 0)
     {
       wk_hl7_builder_segment (b, "ERR");
-      if (o->located && m != NULL)
+      if (o->located && m != NULL
+          && wk_hl7_message_get_segment_id (m, o->location.segment).length == 3)
         {
           WkHl7Span        id = wk_hl7_message_get_segment_id (m, o->location.segment);
           g_autofree char *segment = g_strndup (id.data, id.length);

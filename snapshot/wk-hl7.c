@@ -610,7 +610,8 @@ wk_hl7_message_get_n_segments (WkHl7Message *message)
 WkHl7Span
 wk_hl7_message_get_segment_id (WkHl7Message *message, guint segment)
 {
-  if (segment >= message->n_segments)
+  if (segment >= message->n_segments
+      || message->segments[segment].end - message->segments[segment].start < 3)
     return (WkHl7Span){ NULL, 0 };
   return (WkHl7Span){ message->data + message->segments[segment].start, 3 };
 }
@@ -628,7 +629,8 @@ wk_hl7_message_segment_is (WkHl7Message *message, guint segment, const char *id)
 {
   const char *p;
 
-  if (segment >= message->n_segments)
+  if (segment >= message->n_segments
+      || message->segments[segment].end - message->segments[segment].start < 3)
     return FALSE;
   p = message->data + message->segments[segment].start;
   return p[0] == id[0] && p[1] == id[1] && p[2] == id[2] && id[3] == '\0';
@@ -1663,13 +1665,17 @@ wk_hl7_message_dup_location (WkHl7Message *message, const WkHl7Location *locatio
   WkHl7Span id = wk_hl7_message_get_segment_id (message, location->segment);
   guint     occurrence = 0, total = 0;
 
-  if (id.length == 0)
+  /* Only a real segment name is shown: a broken one may hold any bytes. */
+  if (id.length != 3 || !(g_ascii_isupper (id.data[0]) || g_ascii_isdigit (id.data[0]))
+      || !(g_ascii_isupper (id.data[1]) || g_ascii_isdigit (id.data[1]))
+      || !(g_ascii_isupper (id.data[2]) || g_ascii_isdigit (id.data[2])))
     {
       g_string_append_printf (out, "Segment %u", location->segment + 1);
       return g_string_free (out, FALSE);
     }
   for (guint i = 0; i < message->n_segments; i++)
-    if (memcmp (message->data + message->segments[i].start, id.data, 3) == 0)
+    if (wk_hl7_message_get_segment_id (message, i).length == 3
+        && memcmp (message->data + message->segments[i].start, id.data, 3) == 0)
       {
         total++;
         if (i <= location->segment)

@@ -305,6 +305,15 @@ test_not_hl7 (void)
   assert_refused (nul_inside, 20, WK_SNAPSHOT_ERROR_HL7_SYNTAX, "PID-2: a control character");
   assert_refused ("MSH|^~\\&|A\rPID|1|\x1b[2J\r", -1, WK_SNAPSHOT_ERROR_HL7_SYNTAX,
                   "control character");
+  /* Found by fuzz-hl7: a control character in a last "segment" shorter than a name; the
+   * error names the segment by number, and nothing is read past the end. */
+  {
+    const char short_segment[]
+        = { 'M', 'S', 'H', '|', '^', '~', '\\', '&', '|', 'A', '\r', '\xff', '\x12' };
+
+    assert_refused (short_segment, sizeof short_segment, WK_SNAPSHOT_ERROR_HL7_SYNTAX,
+                    "Segment 2: a control character");
+  }
 }
 
 static void
