@@ -1721,7 +1721,8 @@ refuse (Outcome *o, const char *ack, int hl7_code, const char *text)
   o->ack = ack;
   o->hl7_code = hl7_code;
   g_free (o->text);
-  o->text = g_strdup (text);
+  /* Texts are written to be UTF-8; an ACK must never carry bytes that do not decode. */
+  o->text = text != NULL ? g_utf8_make_valid (text, -1) : NULL;
 }
 
 /* 32 hex digits of BLAKE2b over the message type (MSH-9) and everything after MSH: a
@@ -1766,7 +1767,8 @@ check_header (WkFeed *feed, WkHl7Message *m, Outcome *o)
   if (control_id == NULL || strlen (control_id) > 199)
     {
       o->location = (WkHl7Location){ 0, 10, 1, 1, 0 };
-      refuse (o, "AR", HL7_REQUIRED_MISSING, "MSH-10: the message control id is missing");
+      refuse (o, "AR", HL7_REQUIRED_MISSING,
+              "MSH-10: the message control id is missing or longer than 199 characters");
       return FALSE;
     }
   if (!version_is_taken (version))
@@ -1981,13 +1983,23 @@ build_ack (WkFeed *feed, WkHl7Message *m, const char *control_id, const Outcome 
   wk_hl7_builder_msh (b, type, ack_id, now / G_USEC_PER_SEC);
   wk_hl7_builder_field (b, 3, "WARDKEEP");
   wk_hl7_builder_field (b, 4, feed->home_ward);
-  if (m != NULL)
-    {
-      wk_hl7_builder_field (b, 5, wk_hl7_message_get_text (m, 0, 3, 1, 1, 1, NULL));
-      wk_hl7_builder_field (b, 6, wk_hl7_message_get_text (m, 0, 4, 1, 1, 1, NULL));
-    }
-  wk_hl7_builder_field (b, 12, version);
-  wk_hl7_builder_field (b, 18, NULL);
+  /* MSH-5/MSH-6 echo the sender; the text may quote the message (an order number, a
+   * code). Declare UTF-8 when any of it is more than ASCII, else nothing (ASCII, which
+   * every receiver reads). */
+  {
+    const char *quoted[] = { m != NULL ? wk_hl7_message_get_text (m, 0, 3, 1, 1, 1, NULL) : NULL,
+                             m != NULL ? wk_hl7_message_get_text (m, 0, 4, 1, 1, 1, NULL) : NULL,
+                             o->text, feed->home_ward, control_id };
+    gboolean ascii = TRUE;
+
+    for (guint i = 0; i < G_N_ELEMENTS (quoted); i++)
+      for (const char *p = quoted[i]; p != NULL && *p != '\0'; p++)
+        ascii = ascii && (guint8)*p < 0x80;
+    wk_hl7_builder_field (b, 5, quoted[0]);
+    wk_hl7_builder_field (b, 6, quoted[1]);
+    wk_hl7_builder_field (b, 12, version);
+    wk_hl7_builder_field (b, 18, ascii ? NULL : "UNICODE UTF-8");
+  }
 
   wk_hl7_builder_segment (b, "MSA");
   wk_hl7_builder_field (b, 1, o->ack);
@@ -2136,10 +2148,9 @@ wk_feed_handle (WkFeed *feed, const guint8 *data, gsize size)
   g_autoptr (GError) error = NULL;
   g_autoptr (WkHl7Batch) batch = NULL;
   g_autoptr (WkHl7Builder) out = NULL;
-  gboolean               file;
-  gint64                 now;
-  g_autofree char       *time = NULL;
-  const WkHl7Delimiters *d;
+  gboolean         file;
+  gint64           now;
+  g_autofree char *time = NULL;
 
   g_return_val_if_fail (feed != NULL, NULL);
   g_return_val_if_fail (data != NULL || size == 0, NULL);
@@ -2159,19 +2170,17 @@ wk_feed_handle (WkFeed *feed, const guint8 *data, gsize size)
   if (batch->header.length == 0)
     return handle_one (feed, data, size);
 
-  /* A batch of acknowledgements in the same envelope. */
-  d = &batch->delimiters;
+  /* A batch of acknowledgements in the same envelope, with the standard delimiters (each
+   * ACK inside uses its message's own). */
   file = memcmp (batch->header.data, "FHS", 3) == 0;
   now = now_us (feed) / G_USEC_PER_SEC;
   time = wk_hl7_format_time (now);
   out = wk_hl7_builder_new (NULL);
   for (int i = file ? 0 : 1; i < 2; i++)
     {
+      g_autofree char *ward = wk_hl7_escape (NULL, feed->home_ward);
       g_autofree char *header
-          = g_strdup_printf ("%s%c%c%c%c%c%cWARDKEEP%c%s%c%c%c%s", i == 0 ? "FHS" : "BHS", d->field,
-                             d->component, d->repetition, d->escape != 0 ? d->escape : '\\',
-                             d->subcomponent != 0 ? d->subcomponent : '&', d->field, d->field,
-                             feed->home_ward, d->field, d->field, d->field, time);
+          = g_strdup_printf ("%s|^~\\&|WARDKEEP|%s|||%s", i == 0 ? "FHS" : "BHS", ward, time);
 
       wk_hl7_builder_append_raw (out, header, -1);
     }
@@ -2185,12 +2194,12 @@ wk_feed_handle (WkFeed *feed, const guint8 *data, gsize size)
       wk_hl7_builder_append_raw (out, text, length);
     }
   {
-    g_autofree char *trailer = g_strdup_printf ("BTS%c%u", d->field, batch->messages->len);
+    g_autofree char *trailer = g_strdup_printf ("BTS|%u", batch->messages->len);
 
     wk_hl7_builder_append_raw (out, trailer, -1);
     if (file)
       {
-        g_autofree char *fts = g_strdup_printf ("FTS%c1", d->field);
+        g_autofree char *fts = g_strdup ("FTS|1");
 
         wk_hl7_builder_append_raw (out, fts, -1);
       }

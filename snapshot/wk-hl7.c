@@ -1762,6 +1762,13 @@ envelope_count (const char *line, gsize length, char fs, gint64 *count)
   return TRUE;
 }
 
+/* Whether a line is the segment @name: the name, then the field separator or nothing. */
+static gboolean
+is_named (const char *line, gsize length, const char *name, char fs)
+{
+  return length >= 3 && memcmp (line, name, 3) == 0 && (length == 3 || line[3] == fs);
+}
+
 /**
  * wk_hl7_batch_split:
  * @data: an MLLP payload: one message, or a batch (`[FHS] BHS MSH... BTS [FTS]`)
@@ -1786,6 +1793,7 @@ wk_hl7_batch_split (const guint8 *data, gsize size, gsize max_size, GError **err
   gssize      message_start = -1;
   gint64      batches = 0, in_this_batch = 0;
   guint       line_number = 0;
+  char        fs;
 
   batch->messages = g_array_new (FALSE, FALSE, sizeof (WkHl7Span));
   batch->delimiters = (WkHl7Delimiters){ '|', '^', '~', '\\', '&' };
@@ -1815,6 +1823,7 @@ wk_hl7_batch_split (const guint8 *data, gsize size, gsize max_size, GError **err
       g_prefix_error (error, "%.3s header: ", text + pos);
       return NULL;
     }
+  fs = batch->delimiters.field;
 
   while (pos < size)
     {
@@ -1830,14 +1839,14 @@ wk_hl7_batch_split (const guint8 *data, gsize size, gsize max_size, GError **err
         next++;
       line_number++;
 
-      if (length >= 3 && memcmp (line, "FHS", 3) == 0)
+      if (is_named (line, length, "FHS", fs))
         {
           if (line_number != 1)
             goto misplaced;
           had_file = TRUE;
           batch->header = (WkHl7Span){ line, length };
         }
-      else if (length >= 3 && memcmp (line, "BHS", 3) == 0)
+      else if (is_named (line, length, "BHS", fs))
         {
           if (in_batch || file_closed)
             goto misplaced;
@@ -1847,7 +1856,7 @@ wk_hl7_batch_split (const guint8 *data, gsize size, gsize max_size, GError **err
           if (batch->header.length == 0)
             batch->header = (WkHl7Span){ line, length };
         }
-      else if (length >= 3 && (memcmp (line, "BTS", 3) == 0 || memcmp (line, "FTS", 3) == 0))
+      else if (is_named (line, length, "BTS", fs) || is_named (line, length, "FTS", fs))
         {
           gboolean bts = line[0] == 'B';
           gint64   count;
@@ -1881,7 +1890,7 @@ wk_hl7_batch_split (const guint8 *data, gsize size, gsize max_size, GError **err
           else
             file_closed = TRUE;
         }
-      else if (length >= 3 && memcmp (line, "MSH", 3) == 0)
+      else if (length >= 4 && memcmp (line, "MSH", 3) == 0 && is_delimiter_char (line[3]))
         {
           if (!in_batch)
             goto misplaced;
@@ -1908,10 +1917,24 @@ wk_hl7_batch_split (const guint8 *data, gsize size, gsize max_size, GError **err
   return g_steal_pointer (&batch);
 
 misplaced:
-  g_set_error (error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_HL7_SYNTAX,
-               "Line %u of the batch: a %.3s segment out of place (expected [FHS] BHS, messages, "
-               "BTS [FTS]); nothing in it was applied",
-               line_number, text + pos);
+  {
+    const char *line = text + pos;
+    gboolean    named = size - pos >= 3;
+
+    /* Only a real segment name is quoted: a broken line may hold any bytes. */
+    for (int i = 0; named && i < 3; i++)
+      named = g_ascii_isupper (line[i]) || g_ascii_isdigit (line[i]);
+    if (named)
+      g_set_error (error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_HL7_SYNTAX,
+                   "Line %u of the batch: a %.3s segment out of place (expected [FHS] BHS, "
+                   "messages, BTS [FTS]); nothing in it was applied",
+                   line_number, line);
+    else
+      g_set_error (error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_HL7_SYNTAX,
+                   "Line %u of the batch: not a segment (expected [FHS] BHS, messages, BTS "
+                   "[FTS]); nothing in it was applied",
+                   line_number);
+  }
   return NULL;
 }
 

@@ -215,13 +215,15 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       = wk_hl7_message_parse (g_bytes_get_data (ack, NULL), g_bytes_get_size (ack), NULL, &error);
   if (ack_message == NULL)
     {
-      /* A batch of acknowledgements: split it, and read the first. */
+      /* A batch of acknowledgements, one for each message of the batch sent. */
       g_autoptr (WkHl7Batch) acks = NULL;
 
       g_clear_error (&error);
       acks = wk_hl7_batch_split (g_bytes_get_data (ack, NULL), g_bytes_get_size (ack), 0, &error);
       g_assert_no_error (error);
-      g_assert_cmpuint (acks->messages->len, >, 0);
+      g_assert_nonnull (batch);
+      g_assert_cmpuint (batch->header.length, >, 0);
+      g_assert_cmpuint (acks->messages->len, ==, batch->messages->len);
     }
   else
     {
