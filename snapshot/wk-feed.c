@@ -1380,6 +1380,37 @@ read_order (Apply *a, const OrderGroup *g, gint64 transaction_at, WkOrder *order
   return name_at (a, g->orc, 12, 2, &order->prescriber, error);
 }
 
+/* The current version of the order ORC-2 names, in @order (NULL when the model has none);
+ * refused when it belongs to another patient than PID-3's. */
+static gboolean
+current_order (Apply            *a,
+               const OrderGroup *g,
+               const char       *placer,
+               WkPatient        *patient,
+               WkOrder         **order,
+               GError          **error)
+{
+  g_autoptr (GError) local = NULL;
+
+  *order = wk_order_load_current (a->model, placer, &local);
+  if (*order == NULL && !g_error_matches (local, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_NOT_FOUND))
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return model_failed (a, g->orc, error);
+    }
+  if (*order != NULL && patient != NULL && (*order)->patient_id != patient->id)
+    {
+      gint64 owner = (*order)->patient_id;
+
+      g_clear_pointer (order, wk_order_free);
+      return fail (a, error, WK_SNAPSHOT_ERROR_CONSTRAINT, HL7_UNKNOWN_KEY, g->orc, 2, 1,
+                   "order %s belongs to patient #%" G_GINT64_FORMAT
+                   ", not to patient #%" G_GINT64_FORMAT " named in PID-3; nothing was changed",
+                   placer, owner, patient->id);
+    }
+  return TRUE;
+}
+
 static gboolean
 apply_order_group (Apply *a, const OrderGroup *g, WkPatient *patient, int pid, GError **error)
 {
@@ -1388,7 +1419,6 @@ apply_order_group (Apply *a, const OrderGroup *g, WkPatient *patient, int pid, G
   gint64                   transaction_at;
   g_autoptr (WkOrder) current = NULL;
   g_autoptr (WkOrder) order = NULL;
-  g_autoptr (GError) local = NULL;
 
   if (!text_at (a, g->orc, 1, 1, 1, &control, error)
       || !text_at (a, g->orc, 2, 1, 1, &placer, error)
@@ -1409,17 +1439,8 @@ apply_order_group (Apply *a, const OrderGroup *g, WkPatient *patient, int pid, G
   if (transaction_at == 0)
     transaction_at = a->message_at;
 
-  current = wk_order_load_current (a->model, placer, &local);
-  if (current == NULL && !g_error_matches (local, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_NOT_FOUND))
-    {
-      g_propagate_error (error, g_steal_pointer (&local));
-      return model_failed (a, g->orc, error);
-    }
-  if (current != NULL && patient != NULL && current->patient_id != patient->id)
-    return fail (a, error, WK_SNAPSHOT_ERROR_CONSTRAINT, HL7_UNKNOWN_KEY, g->orc, 2, 1,
-                 "order %s belongs to patient #%" G_GINT64_FORMAT
-                 ", not to patient #%" G_GINT64_FORMAT " named in PID-3; nothing was changed",
-                 placer, current->patient_id, patient->id);
+  if (!current_order (a, g, placer, patient, &current, error))
+    return FALSE;
   if (current != NULL && transaction_at < current->transaction_at)
     {
       g_autofree char *note
@@ -1510,26 +1531,6 @@ pharmacy_patient (Apply *a, int pid, WkPatient **patient, gboolean *ignored, GEr
 }
 
 static gboolean
-apply_rde (Apply *a, GError **error)
-{
-  int pid = segment_after (a, "PID", 1, "ORC");
-  g_autoptr (WkPatient) patient = NULL;
-  g_autoptr (GArray) groups = order_groups (a);
-  gboolean ignored;
-
-  if (groups->len == 0)
-    return require_segment (a, -1, "ORC", error);
-  if (!pharmacy_patient (a, pid, &patient, &ignored, error))
-    return FALSE;
-  if (ignored)
-    return TRUE;
-  for (guint i = 0; i < groups->len; i++)
-    if (!apply_order_group (a, &g_array_index (groups, OrderGroup, i), patient, pid, error))
-      return FALSE;
-  return TRUE;
-}
-
-static gboolean
 apply_administration (Apply *a, int rxa, const WkOrder *order, GError **error)
 {
   const char      *status, *reason, *unit, *sub_id;
@@ -1605,8 +1606,43 @@ apply_administration (Apply *a, int rxa, const WkOrder *order, GError **error)
   return TRUE;
 }
 
+/* RAS: the RXA segments of one order group. */
 static gboolean
-apply_ras (Apply *a, GError **error)
+apply_administration_group (
+    Apply *a, const OrderGroup *g, WkPatient *patient, int pid, GError **error)
+{
+  const char *placer;
+  g_autoptr (WkOrder) order = NULL;
+  gboolean any = FALSE;
+
+  if (!text_at (a, g->orc, 2, 1, 1, &placer, error))
+    return FALSE;
+  if (placer == NULL)
+    return fail (a, error, WK_SNAPSHOT_ERROR_HL7_MISSING, HL7_REQUIRED_MISSING, g->orc, 2, 1,
+                 "the placer order number is missing");
+  if (!current_order (a, g, placer, patient, &order, error))
+    return FALSE;
+  if (order == NULL)
+    return fail (a, error, WK_SNAPSHOT_ERROR_NOT_FOUND, HL7_UNKNOWN_KEY, g->orc, 2, 1,
+                 "order %s is not in the model; nothing was changed", placer);
+  for (int rxa = g->orc + 1; rxa < g->end; rxa++)
+    if (wk_hl7_message_segment_is (a->m, rxa, "RXA"))
+      {
+        any = TRUE;
+        if (!apply_administration (a, rxa, order, error))
+          return FALSE;
+      }
+  if (!any)
+    return require_segment (a, -1, "RXA", error);
+  return TRUE;
+}
+
+typedef gboolean (*GroupFunc) (
+    Apply *a, const OrderGroup *g, WkPatient *patient, int pid, GError **error);
+
+/* RDE and RAS: the patient (PID, optional), then each ORC group. */
+static gboolean
+apply_pharmacy (Apply *a, GroupFunc apply_group, GError **error)
 {
   int pid = segment_after (a, "PID", 1, "ORC");
   g_autoptr (WkPatient) patient = NULL;
@@ -1620,44 +1656,8 @@ apply_ras (Apply *a, GError **error)
   if (ignored)
     return TRUE;
   for (guint i = 0; i < groups->len; i++)
-    {
-      const OrderGroup *g = &g_array_index (groups, OrderGroup, i);
-      const char       *placer;
-      g_autoptr (WkOrder) order = NULL;
-      g_autoptr (GError) local = NULL;
-      gboolean any = FALSE;
-
-      if (!text_at (a, g->orc, 2, 1, 1, &placer, error))
-        return FALSE;
-      if (placer == NULL)
-        return fail (a, error, WK_SNAPSHOT_ERROR_HL7_MISSING, HL7_REQUIRED_MISSING, g->orc, 2, 1,
-                     "the placer order number is missing");
-      order = wk_order_load_current (a->model, placer, &local);
-      if (order == NULL)
-        {
-          if (!g_error_matches (local, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_NOT_FOUND))
-            {
-              g_propagate_error (error, g_steal_pointer (&local));
-              return model_failed (a, g->orc, error);
-            }
-          return fail (a, error, WK_SNAPSHOT_ERROR_NOT_FOUND, HL7_UNKNOWN_KEY, g->orc, 2, 1,
-                       "order %s is not in the model; nothing was changed", placer);
-        }
-      if (patient != NULL && order->patient_id != patient->id)
-        return fail (a, error, WK_SNAPSHOT_ERROR_CONSTRAINT, HL7_UNKNOWN_KEY, g->orc, 2, 1,
-                     "order %s belongs to patient #%" G_GINT64_FORMAT
-                     ", not to patient #%" G_GINT64_FORMAT " named in PID-3; nothing was changed",
-                     placer, order->patient_id, patient->id);
-      for (int rxa = g->orc + 1; rxa < g->end; rxa++)
-        if (wk_hl7_message_segment_is (a->m, rxa, "RXA"))
-          {
-            any = TRUE;
-            if (!apply_administration (a, rxa, order, error))
-              return FALSE;
-          }
-      if (!any)
-        return require_segment (a, -1, "RXA", error);
-    }
+    if (!apply_group (a, &g_array_index (groups, OrderGroup, i), patient, pid, error))
+      return FALSE;
   return TRUE;
 }
 
@@ -1895,9 +1895,9 @@ apply_message (WkFeed *feed, WkHl7Message *m, Outcome *o)
       ok = apply_adt (&a, kind, &error);
     }
   else if (strcmp (type, "RDE") == 0)
-    ok = apply_rde (&a, &error);
+    ok = apply_pharmacy (&a, apply_order_group, &error);
   else if (strcmp (type, "RAS") == 0)
-    ok = apply_ras (&a, &error);
+    ok = apply_pharmacy (&a, apply_administration_group, &error);
   else
     {
       add_note (&a, "noted: dispenses (RDS O13) do not change the chart");

@@ -13,6 +13,7 @@
 #include "wk-feed.h"
 #include "wk-hl7.h"
 #include "wk-model.h"
+#include "wk-test-util.h"
 
 #include <glib.h>
 #include <stdio.h>
@@ -21,33 +22,10 @@
 
 #define N_MESSAGES 3000
 
-static char *
-nhs_number (guint n)
-{
-  guint seen = 0;
-
-  for (guint body = 0;; body++)
-    {
-      char digits[11];
-      int  sum = 0, check;
-
-      g_snprintf (digits, sizeof digits, "999%06u", body);
-      for (int i = 0; i < 9; i++)
-        sum += (digits[i] - '0') * (10 - i);
-      check = (11 - sum % 11) % 11;
-      if (check == 10)
-        continue;
-      digits[9] = '0' + check;
-      digits[10] = '\0';
-      if (seen++ == n)
-        return g_strdup (digits);
-    }
-}
-
 static void
 add_pid (WkHl7Builder *b, guint n)
 {
-  g_autofree char *nhs = nhs_number (n);
+  g_autofree char *nhs = wk_test_nhs_number (n);
   g_autofree char *mrn = g_strdup_printf ("RX%07u", n + 1);
   g_autofree char *family = g_strdup_printf ("TESTER%u", n);
 
