@@ -52,6 +52,8 @@ static char *check_time (const char *value);
 static char *check_monitor_group (GKeyFile *file, const char *group, const char **key);
 static char *check_probe_group (GKeyFile *file, const char *group, const char **key);
 static char *check_planned_group (GKeyFile *file, const char *group, const char **key);
+static char *check_ward_list (const char *value);
+static char *check_code (const char *value);
 
 /* The groups, in the order the reference lists them. */
 static const GroupSpec groups[] = {
@@ -60,6 +62,8 @@ static const GroupSpec groups[] = {
   { "keys", "The kiosk's master key (see \"Keys\")." },
   { "snapshot", "The encrypted rolling snapshots of the ward model." },
   { "chart", "Paper drug charts and the ward census." },
+  { "hl7", "How the HL7 feed is read (see \"The HL7 feed\"): which wards are kept, and how this "
+           "trust's feed spells identifiers and locations." },
   { "printer *",
     "One group per printer the ward can print to, `[printer NAME]`; NAME is how screens "
     "and logs call it." },
@@ -112,6 +116,30 @@ static const KeySpec schema[] = {
   { "chart", "stopped-window", TYPE_DURATION, "24h", FALSE, .min = 3600000, .max = 604800000,
     .doc = "Orders stopped this long before the data time are listed as STOPPED (never in the "
            "grid); older ones are left off." },
+  { "hl7", "wards", TYPE_STRING, NULL, FALSE, .check = check_ward_list,
+    .doc = "The wards whose patients are kept, as PV1-3 spells them, separated by spaces or "
+           "commas; `*` keeps every ward (a whole hospital). Not set: the `[ward] id` alone." },
+  { "hl7", "nhs-number-type", TYPE_STRING, "NH", FALSE, .check = check_code,
+    .doc = "The identifier type code (PID-3.5) of the NHS number among the PID-3 repetitions." },
+  { "hl7", "nhs-number-authority", TYPE_STRING, "NHS", FALSE, .check = check_code,
+    .doc = "The assigning authority (PID-3.4) of the NHS number; `*` accepts any." },
+  { "hl7", "hospital-number-type", TYPE_STRING, "MR", FALSE, .check = check_code,
+    .doc = "The identifier type code (PID-3.5) of the local hospital number." },
+  { "hl7", "hospital-number-authority", TYPE_STRING, "*", FALSE, .check = check_code,
+    .doc = "The assigning authority (PID-3.4) of the hospital number, such as the trust's "
+           "code; `*` accepts any." },
+  { "hl7", "location-ward", TYPE_INT, "1", FALSE, .min = 1, .max = 9,
+    .doc = "The component of PV1-3 that holds the ward." },
+  { "hl7", "location-bay", TYPE_INT, "2", FALSE, .min = 0, .max = 9,
+    .doc = "The component of PV1-3 that holds the bay or room; 0 when the feed sends none." },
+  { "hl7", "location-bed", TYPE_INT, "3", FALSE, .min = 1, .max = 9,
+    .doc = "The component of PV1-3 that holds the bed." },
+  { "hl7", "max-message-size", TYPE_INT, "1048576", FALSE, .min = 1024, .max = 67108864,
+    .doc = "The largest MLLP payload (a message or a batch) taken, in bytes; a larger one is "
+           "refused with AR." },
+  { "hl7", "default-charset", TYPE_ENUM, "ascii", FALSE, .choices = "ascii|utf-8|8859-1",
+    .doc = "The character set of a message without MSH-18 (HL7's default is ASCII); text that "
+           "does not decode is refused." },
   { "printer *", "uri", TYPE_STRING, NULL, TRUE,
     .doc = "The CUPS queue name, or an `ipp://` / `ipps://` URI of the printer." },
   { "printer *", "description", TYPE_STRING, NULL, FALSE,
@@ -300,6 +328,42 @@ check_time (const char *value)
 
   if (!wk_config_parse_time (value, utc, &us, &error))
     return g_strdup (error->message);
+  return NULL;
+}
+
+/* A list of ward codes, or "*". */
+static char *
+check_ward_list (const char *value)
+{
+  g_auto (GStrv) codes = g_strsplit_set (value, " ,", -1);
+  g_autofree char *trimmed = g_strstrip (g_strdup (value));
+  guint            n = 0;
+
+  if (strcmp (trimmed, "*") == 0)
+    return NULL;
+  for (guint i = 0; codes[i] != NULL; i++)
+    {
+      if (*codes[i] == '\0')
+        continue;
+      if (strcmp (codes[i], "*") == 0 || identifier_problem (codes[i]) != NULL)
+        return g_strdup ("expected ward codes separated by spaces or commas, or `*` alone for "
+                         "every ward");
+      n++;
+    }
+  if (n == 0)
+    return g_strdup ("expected at least one ward code, or `*` for every ward");
+  return NULL;
+}
+
+/* An HL7 code (type code, assigning authority), or "*". */
+static char *
+check_code (const char *value)
+{
+  if (*value == '\0' || strlen (value) > 32)
+    return g_strdup ("expected a code of 1 to 32 characters, or `*`");
+  for (const char *p = value; *p != '\0'; p++)
+    if (g_ascii_iscntrl (*p) || strchr ("|^~\\&", *p) != NULL)
+      return g_strdup ("expected a code without control characters or HL7 delimiters");
   return NULL;
 }
 

@@ -25,6 +25,11 @@ G_BEGIN_DECLS
  * @WK_SNAPSHOT_ERROR_CONFIG: the configuration is wrong
  * @WK_SNAPSHOT_ERROR_WRONG_WARD: a snapshot is authentic but of another ward than the
  *   kiosk's, and is never shown or printed as this ward's
+ * @WK_SNAPSHOT_ERROR_HL7_SYNTAX: bytes that are not a well-formed HL7 message (bad
+ *   structure, undecodable text, too large): refused with AR
+ * @WK_SNAPSHOT_ERROR_HL7_UNSUPPORTED: an HL7 message type, event, version, processing id
+ *   or character set that is not taken: refused with AR
+ * @WK_SNAPSHOT_ERROR_HL7_MISSING: an HL7 message lacks a value it needs: refused with AE
  *
  * Error codes of %WK_SNAPSHOT_ERROR. Messages never carry patient identifiers: they
  * name model ids (patient #12) so that they can be logged.
@@ -43,6 +48,9 @@ typedef enum
   WK_SNAPSHOT_ERROR_PERMISSION,
   WK_SNAPSHOT_ERROR_CONFIG,
   WK_SNAPSHOT_ERROR_WRONG_WARD,
+  WK_SNAPSHOT_ERROR_HL7_SYNTAX,
+  WK_SNAPSHOT_ERROR_HL7_UNSUPPORTED,
+  WK_SNAPSHOT_ERROR_HL7_MISSING,
 } WkSnapshotError;
 
 GQuark wk_snapshot_error_quark (void);
