@@ -16,6 +16,8 @@ G_BEGIN_DECLS
  * @WK_PRINT_ERROR_SIGNATURE: a signature does not verify, or the key is not trusted
  * @WK_PRINT_ERROR_RENDER: a page could not be laid out or written
  * @WK_PRINT_ERROR_PRINTER: the printer or CUPS refused or failed the job
+ * @WK_PRINT_ERROR_UNREACHABLE: the printer or the CUPS server does not answer
+ * @WK_PRINT_ERROR_NOT_ACCEPTING: the printer is stopped or refuses new jobs
  *
  * Error codes of %WK_PRINT_ERROR.
  */
@@ -26,6 +28,8 @@ typedef enum
   WK_PRINT_ERROR_SIGNATURE,
   WK_PRINT_ERROR_RENDER,
   WK_PRINT_ERROR_PRINTER,
+  WK_PRINT_ERROR_UNREACHABLE,
+  WK_PRINT_ERROR_NOT_ACCEPTING,
 } WkPrintError;
 
 GQuark wk_print_error_quark (void);
