@@ -619,7 +619,11 @@ settle (Run *run, guint p)
         }
       if (status == NULL || !wk_job_state_is_final (status->state))
         {
-          if (!wk_printer_cancel_job (printer, item->job_id, NULL, &error))
+          if (wk_printer_cancel_job (printer, item->job_id, NULL, &error))
+            /* cupsd deletes a canceled job's document, but keeps its record (the
+             * job name) until a second purge, of the now final job. */
+            wk_printer_purge_job (printer, item->job_id, NULL, NULL);
+          else
             {
               g_clear_pointer (&status, wk_job_status_free);
               status = wk_printer_get_job_status (printer, item->job_id, NULL, NULL);
@@ -733,6 +737,9 @@ print_on (Run *run, guint p, gboolean last)
           emit_item (run, WK_PRINT_EVENT_ACCEPTED, item, p, NULL);
         }
 
+      if (is_cancelled (run))
+        return NULL;
+
       /* Track every job here to a final state. */
       last_progress = g_get_monotonic_time ();
       while (count_state (run, ITEM_SUBMITTED) > 0)
@@ -832,7 +839,8 @@ abandon (Run *run)
           WkPrinter *printer = run->printers->pdata[item->printer];
           g_autoptr (WkJobStatus) status = NULL;
 
-          wk_printer_cancel_job (printer, item->job_id, NULL, NULL);
+          if (wk_printer_cancel_job (printer, item->job_id, NULL, NULL))
+            wk_printer_purge_job (printer, item->job_id, NULL, NULL);
           status = wk_printer_get_job_status (printer, item->job_id, NULL, NULL);
           if (status != NULL && status->state == WK_JOB_STATE_COMPLETED)
             {

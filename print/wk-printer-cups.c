@@ -348,7 +348,9 @@ cups_submit (WkPrinter    *printer,
 
       if (!g_cancellable_set_error_if_cancelled (cancellable, error))
         set_request_error (c, error, "the document");
-      /* Leave no half-sent job (or its spool file) behind. */
+      /* Leave no half-sent job (or its spool file) behind, on a new connection: this one
+       * may be in the middle of a request. */
+      cups_disconnect (c);
       if (cups_connect (c, &ignored))
         {
           g_autoptr (ipp_t) request = new_job_request (c, IPP_OP_CANCEL_JOB, job_id);
@@ -399,7 +401,9 @@ cups_get_job_status (WkPrinter *printer, int job_id, GCancellable *cancellable, 
   message = find_text (response, "job-printer-state-message");
   if (message == NULL || *message == '\0')
     message = find_text (response, "job-state-message");
-  status->message = message != NULL && *message != '\0' ? g_strdup (message) : NULL;
+  status->message = message != NULL ? g_strstrip (g_strdup (message)) : NULL;
+  if (status->message != NULL && *status->message == '\0')
+    g_clear_pointer (&status->message, g_free);
   return status;
 }
 

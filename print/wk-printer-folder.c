@@ -43,6 +43,7 @@ folder_get_status (WkPrinter *printer, GCancellable *cancellable, GError **error
   Folder          *f = _wk_printer_get_data (printer);
   g_autofree char *existing = g_strdup (f->folder);
   g_autofree char *message = NULL;
+  WkPrinterStatus *status;
 
   /* The folder, or the nearest folder above it that exists (it is made when needed). */
   while (!g_file_test (existing, G_FILE_TEST_EXISTS) && strcmp (existing, "/") != 0)
@@ -60,7 +61,10 @@ folder_get_status (WkPrinter *printer, GCancellable *cancellable, GError **error
       return _wk_printer_status_new (WK_PRINTER_STATE_STOPPED, FALSE, NULL, message);
     }
   message = g_strdup_printf ("saves each chart as a PDF file (patient data) in %s", f->folder);
-  return _wk_printer_status_new (WK_PRINTER_STATE_IDLE, TRUE, NULL, message);
+  status = _wk_printer_status_new (WK_PRINTER_STATE_IDLE, TRUE, NULL, message);
+  g_free (status->summary);
+  status->summary = g_strdup_printf ("Ready: %s", message);
+  return status;
 }
 
 static gboolean

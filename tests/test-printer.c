@@ -4,6 +4,7 @@
 #include "wk-print-error.h"
 #include "wk-print-spooler.h"
 #include "wk-printer.h"
+#include "wk-snapshot-error.h"
 #include "wk-test-cups.h"
 #include "wk-test-util.h"
 
@@ -37,7 +38,7 @@ chart_id (guint i)
 }
 
 /* A ward: the census and @n_charts charts of one to three pages each. */
-G_GNUC_UNUSED static GPtrArray *
+static GPtrArray *
 new_ward (guint n_charts)
 {
   GPtrArray *documents = g_ptr_array_new_with_free_func ((GDestroyNotify)wk_print_document_unref);
@@ -99,7 +100,15 @@ count_printed (WkTestPrinter **printers, guint n, GPtrArray **all)
   return counts;
 }
 
-G_GNUC_UNUSED static void
+static guint
+n_printed (WkTestPrinter *printer)
+{
+  g_autoptr (GPtrArray) printed = wk_test_printer_dup_printed (printer);
+
+  return printed->len;
+}
+
+static void
 assert_each_printed_once (WkTestPrinter **printers, guint n, guint n_documents)
 {
   g_autoptr (GHashTable) counts = count_printed (printers, n, NULL);
@@ -115,20 +124,17 @@ assert_each_printed_once (WkTestPrinter **printers, guint n, guint n_documents)
   g_assert_cmpuint (g_hash_table_size (counts), ==, n_documents);
 }
 
-/* Nothing of ours in cupsd's spool: no job file (dNNNNN-NNN, the PDF), no job control
- * file, no new temporary file (@before: what was there before we printed; lpadmin's
- * PPD generation leaves a file in cupsd's TempDir). */
+/* Nothing of ours left in cupsd's spool: no job file (dNNNNN-NNN, the PDF), no job
+ * control file, no temporary file. */
 static void
-assert_spool_clean (WkTestCups *cups, GPtrArray *before)
+assert_spool_clean (WkTestCups *cups)
 {
   g_autoptr (GPtrArray) files = wk_test_cups_dup_spool_files (cups);
-  g_autoptr (GString) left = g_string_new (NULL);
+  g_autofree char *list = NULL;
 
-  for (guint i = 0; i < files->len; i++)
-    if (before == NULL
-        || !g_ptr_array_find_with_equal_func (before, files->pdata[i], g_str_equal, NULL))
-      g_string_append_printf (left, "%s ", (char *)files->pdata[i]);
-  g_assert_cmpstr (left->str, ==, "");
+  g_ptr_array_add (files, NULL);
+  list = g_strjoinv (" ", (char **)files->pdata);
+  g_assert_cmpstr (list, ==, "");
 }
 
 static void
@@ -184,7 +190,7 @@ printed_cb (GObject *source, GAsyncResult *result, gpointer data)
   g_main_loop_quit (run->loop);
 }
 
-G_GNUC_UNUSED static void
+static void
 run_spooler (Run *run, GPtrArray *printers, GPtrArray *documents, GCancellable *cancellable)
 {
   g_autoptr (WkPrintSpooler) spooler = wk_print_spooler_new (printers);
@@ -214,7 +220,7 @@ count_events (Run *run, WkPrintEventKind kind)
   return n;
 }
 
-G_GNUC_UNUSED static const WkPrintEvent *
+static const WkPrintEvent *
 find_event (Run *run, WkPrintEventKind kind)
 {
   for (guint i = 0; i < run->events->len; i++)
@@ -224,7 +230,7 @@ find_event (Run *run, WkPrintEventKind kind)
 }
 
 /* Every outcome printed, on the printer its COMPLETED event named. */
-G_GNUC_UNUSED static void
+static void
 assert_all_printed (Run *run, guint n_documents)
 {
   const WkPrintEvent *finished = run->events->pdata[run->events->len - 1];
@@ -263,7 +269,6 @@ test_queue_receives_pdf (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) printed = NULL;
   g_autoptr (WkJobStatus) status = NULL;
-  g_autoptr (GPtrArray) spool_before = wk_test_cups_dup_spool_files (cups);
   WkTestDocument *document;
   guint           pages = 0;
   int             job_id;
@@ -292,7 +297,7 @@ test_queue_receives_pdf (void)
   g_assert_cmpuint (wk_test_cups_dup_spool_files (cups)->len, >, 0);
   g_assert_true (wk_printer_purge_job (printer, job_id, NULL, &error));
   g_assert_no_error (error);
-  assert_spool_clean (cups, spool_before);
+  assert_spool_clean (cups);
   assert_scratch_empty ();
 }
 
@@ -326,6 +331,649 @@ test_direct_printer_gets_same_bytes (void)
   g_assert_true (wk_printer_purge_job (printer, job_id, NULL, &error));
 }
 
+static void
+test_states (void)
+{
+  g_autoptr (WkTestCups) cups = wk_test_cups_new ();
+  WkTestPrinter *office = wk_test_cups_add_printer (cups, "office", TRUE);
+  WkTestPrinter *bay = wk_test_cups_add_printer (cups, "bay", FALSE);
+  g_autoptr (WkPrinter) queue = new_printer ("office", "office", cups, 60000);
+  g_autoptr (WkPrinter) direct = new_printer ("bay", wk_test_printer_get_uri (bay), NULL, 60000);
+  g_autoptr (WkPrinter) missing = new_printer ("missing", "no-such-queue", cups, 60000);
+  g_autoptr (WkPrinterStatus) status = NULL;
+  g_autoptr (GBytes) pdf = wk_test_pdf_new ("chart 1", 1);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpstr (wk_printer_get_kind (queue), ==, "cups");
+
+  /* Ready. */
+  status = wk_printer_get_status (queue, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (wk_printer_state_to_string (status->state), ==, "idle");
+  g_assert_true (status->accepting);
+  g_assert_false (status->problem);
+  g_assert_cmpstr (status->summary, ==, "Ready");
+  g_clear_pointer (&status, wk_printer_status_free);
+
+  /* Stopped in CUPS, with the reason IT gave. */
+  wk_test_cups_disable (cups, "office", "Tray 2 jammed");
+  status = wk_printer_get_status (queue, NULL, &error);
+  g_assert_cmpint (status->state, ==, WK_PRINTER_STATE_STOPPED);
+  g_assert_true (status->problem);
+  g_assert_true (g_strv_contains ((const char *const *)status->reasons, "paused"));
+  g_assert_cmpstr (status->message, ==, "Tray 2 jammed");
+  g_assert_cmpstr (status->summary, ==, "Stopped: stopped (Tray 2 jammed)");
+  g_clear_pointer (&status, wk_printer_status_free);
+  wk_test_cups_enable (cups, "office");
+
+  /* Refusing jobs: the status says so, and so does a submission. */
+  wk_test_cups_reject (cups, "office", "Out of service");
+  status = wk_printer_get_status (queue, NULL, &error);
+  g_assert_cmpint (status->state, ==, WK_PRINTER_STATE_IDLE);
+  g_assert_false (status->accepting);
+  g_assert_true (status->problem);
+  g_assert_true (g_str_has_prefix (status->summary, "Not accepting jobs"));
+  g_clear_pointer (&status, wk_printer_status_free);
+  g_assert_cmpint (wk_printer_submit (queue, "7a-chart-01", pdf, NULL, &error), ==, 0);
+  g_assert_error (error, WK_PRINT_ERROR, WK_PRINT_ERROR_NOT_ACCEPTING);
+  g_assert_nonnull (strstr (error->message, "not accepting jobs"));
+  g_clear_error (&error);
+  wk_test_cups_accept (cups, "office");
+
+  /* A queue CUPS does not have. */
+  status = wk_printer_get_status (missing, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (status->problem);
+  g_assert_false (status->accepting);
+  g_assert_nonnull (strstr (status->summary, "no-such-queue"));
+  g_clear_pointer (&status, wk_printer_status_free);
+  g_assert_cmpint (wk_printer_submit (missing, "7a-chart-01", pdf, NULL, &error), ==, 0);
+  g_assert_error (error, WK_PRINT_ERROR, WK_PRINT_ERROR_PRINTER);
+  g_assert_nonnull (strstr (error->message, "Check the printer's uri"));
+  g_clear_error (&error);
+
+  /* A printer that is switched off, addressed directly. */
+  status = wk_printer_get_status (direct, NULL, &error);
+  g_assert_cmpstr (status->summary, ==, "Ready");
+  g_clear_pointer (&status, wk_printer_status_free);
+  wk_test_printer_kill (bay);
+  status = wk_printer_get_status (direct, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (status->state, ==, WK_PRINTER_STATE_UNREACHABLE);
+  g_assert_true (status->problem);
+  g_assert_true (g_str_has_prefix (status->summary, "Not responding: "));
+  g_clear_pointer (&status, wk_printer_status_free);
+  g_assert_cmpint (wk_printer_submit (direct, "7a-chart-01", pdf, NULL, &error), ==, 0);
+  g_assert_error (error, WK_PRINT_ERROR, WK_PRINT_ERROR_UNREACHABLE);
+  g_clear_error (&error);
+  /* ... and back. */
+  wk_test_printer_restart (bay);
+  status = wk_printer_get_status (direct, NULL, &error);
+  g_assert_cmpstr (status->summary, ==, "Ready");
+  g_clear_pointer (&status, wk_printer_status_free);
+
+  /* The printer behind a queue is switched off: CUPS only says so in words, while a job
+   * waits. */
+  wk_test_printer_kill (office);
+  g_assert_cmpint (wk_printer_submit (queue, "7a-chart-02", pdf, NULL, &error), >, 0);
+  g_assert_no_error (error);
+  for (gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;;)
+    {
+      status = wk_printer_get_status (queue, NULL, &error);
+      if (g_str_has_prefix (status->summary, "Not responding"))
+        break;
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_clear_pointer (&status, wk_printer_status_free);
+      g_usleep (100000);
+    }
+  g_assert_true (status->problem);
+  g_assert_cmpint (status->state, ==, WK_PRINTER_STATE_PROCESSING);
+}
+
+static void
+test_reasons_in_words (void)
+{
+  const char *const paper[] = { "media-empty-error", "door-open", "toner-low-warning", NULL };
+  const char *const low[] = { "toner-low-warning", "media-low-report", "none", NULL };
+  const char *const unknown[] = { "tray-3-sensor-error", NULL };
+  const char *const offline[] = { "offline-report", NULL };
+  g_autofree char  *words = NULL;
+  gboolean          problem = FALSE;
+
+  words = wk_printer_describe_reasons (paper, &problem);
+  g_assert_cmpstr (words, ==, "out of paper; a door is open; toner running low");
+  g_assert_true (problem);
+  g_free (words);
+  words = wk_printer_describe_reasons (low, &problem);
+  g_assert_cmpstr (words, ==, "toner running low; paper running low");
+  g_assert_false (problem);
+  g_free (words);
+  words = wk_printer_describe_reasons (unknown, &problem);
+  g_assert_cmpstr (words, ==, "tray 3 sensor");
+  g_assert_true (problem);
+  g_free (words);
+  /* CUPS reports a printer that is off as offline-report: still a problem. */
+  words = wk_printer_describe_reasons (offline, &problem);
+  g_assert_cmpstr (words, ==, "switched off or disconnected");
+  g_assert_true (problem);
+}
+
+static void
+test_job_names (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) pdf = wk_test_pdf_new ("x", 1);
+  g_autoptr (GBytes) text = g_bytes_new_static ("hello", 5);
+  g_autofree char *nhs = wk_test_nhs_number (3);
+  g_autofree char *with_nhs = g_strdup_printf ("chart-%s", nhs);
+  g_autofree char *long_name = g_strnfill (65, 'a');
+
+  g_assert_true (wk_printer_check_job_name ("7A-chart-0001.v2_x", &error));
+  g_assert_no_error (error);
+
+  /* Names CUPS would log that could identify a patient, or are not names at all. */
+  g_assert_false (wk_printer_check_job_name (with_nhs, &error));
+  g_assert_error (error, WK_PRINT_ERROR, WK_PRINT_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "NHS number"));
+  g_clear_error (&error);
+  g_assert_false (wk_printer_check_job_name ("TESTER Alex", &error));
+  g_assert_error (error, WK_PRINT_ERROR, WK_PRINT_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "character 7"));
+  g_clear_error (&error);
+  g_assert_false (wk_printer_check_job_name ("", &error));
+  g_assert_error (error, WK_PRINT_ERROR, WK_PRINT_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_false (wk_printer_check_job_name (long_name, &error));
+  g_assert_error (error, WK_PRINT_ERROR, WK_PRINT_ERROR_INVALID);
+  g_clear_error (&error);
+
+  /* Documents: a valid name and a PDF. */
+  g_assert_null (wk_print_document_new (with_nhs, pdf, 1, &error));
+  g_assert_error (error, WK_PRINT_ERROR, WK_PRINT_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_null (wk_print_document_new ("7a-chart-01", text, 1, &error));
+  g_assert_error (error, WK_PRINT_ERROR, WK_PRINT_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "not a PDF"));
+}
+
+static void
+test_config (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WkConfig) config = NULL;
+  g_autoptr (GPtrArray) printers = NULL;
+  const WkPrinterSettings *office;
+
+  config = wk_config_load_from_data ("[ward]\nid = 7A\n"
+                                     "[printer office]\nuri = ward-7a\nduplex = long-edge\n"
+                                     "mono = true\nfailover-after = 45s\nretries = 0\n"
+                                     "server = cups.example:8631\nmedia = Letter\n"
+                                     "[printer first]\nuri = ipps://bay1.example/ipp/print\n"
+                                     "order = 10\ndescription = Bay 1 laser\n"
+                                     "[printer pdf]\nuri = /srv/charts\norder = 90\n",
+                                     -1, "test.conf", &error);
+  g_assert_no_error (error);
+  printers = wk_printer_list_from_config (config, &error);
+  g_assert_no_error (error);
+
+  /* By order, then file order (office has the default, 50). */
+  g_assert_cmpuint (printers->len, ==, 3);
+  g_assert_cmpstr (wk_printer_get_name (printers->pdata[0]), ==, "first");
+  g_assert_cmpstr (wk_printer_get_description (printers->pdata[0]), ==, "Bay 1 laser");
+  g_assert_cmpstr (wk_printer_get_name (printers->pdata[1]), ==, "office");
+  g_assert_cmpstr (wk_printer_get_name (printers->pdata[2]), ==, "pdf");
+  g_assert_cmpstr (wk_printer_get_kind (printers->pdata[2]), ==, "folder");
+  office = wk_printer_get_settings (printers->pdata[1]);
+  g_assert_cmpint (office->duplex, ==, WK_PRINTER_DUPLEX_LONG_EDGE);
+  g_assert_true (office->mono);
+  g_assert_cmpint (office->failover_after_ms, ==, 45000);
+  g_assert_cmpuint (office->retries, ==, 0);
+  g_assert_cmpstr (office->server, ==, "cups.example:8631");
+  g_assert_cmpstr (office->media, ==, "Letter");
+  g_assert_cmpint (office->connect_timeout_ms, ==, 10000);
+  g_clear_pointer (&config, wk_config_free);
+  g_clear_pointer (&printers, g_ptr_array_unref);
+
+  /* A URI wardkeep cannot print to is refused with the file, group and key. */
+  config = wk_config_load_from_data ("[ward]\nid = 7A\n[printer office]\nuri = socket://10.0.0.9\n",
+                                     -1, "test.conf", &error);
+  g_assert_no_error (error);
+  g_assert_null (wk_printer_list_from_config (config, &error));
+  g_assert_error (error, WK_PRINT_ERROR, WK_PRINT_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "test.conf: [printer office] uri: "));
+  g_assert_nonnull (strstr (error->message, "add a CUPS queue"));
+  g_clear_error (&error);
+  g_clear_pointer (&config, wk_config_free);
+
+  /* Bad values never load. */
+  g_assert_null (wk_config_load_from_data ("[ward]\nid = 7A\n[printer office]\nuri = q\n"
+                                           "duplex = both\n",
+                                           -1, "test.conf", &error));
+  g_assert_error (error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_CONFIG);
+  g_assert_nonnull (strstr (error->message, "[printer office] duplex"));
+  g_clear_error (&error);
+  g_assert_null (wk_config_load_from_data ("[ward]\nid = 7A\n[printer office]\nuri = q\n"
+                                           "failover-after = 10ms\n",
+                                           -1, "test.conf", &error));
+  g_assert_error (error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_CONFIG);
+  g_assert_nonnull (strstr (error->message, "[printer office] failover-after"));
+}
+
+static void
+test_folder (void)
+{
+  g_autofree char *folder = wk_test_scratch_path ("charts");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WkPrinter) printer = NULL;
+  g_autoptr (WkPrinterStatus) status = NULL;
+  g_autoptr (GBytes) pdf = wk_test_pdf_new ("chart 1", 2);
+  g_autoptr (WkJobStatus) job = NULL;
+  g_autofree char *first = g_build_filename (folder, "7a-chart-01.pdf", NULL);
+  g_autofree char *second = g_build_filename (folder, "7a-chart-01-2.pdf", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr (GDir) dir = NULL;
+  gsize       length = 0;
+  struct stat st;
+  int         job_id;
+  guint       n_files = 0;
+
+  printer = wk_printer_new ("pdf", folder, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (wk_printer_get_kind (printer), ==, "folder");
+  status = wk_printer_get_status (printer, NULL, &error);
+  g_assert_cmpint (status->state, ==, WK_PRINTER_STATE_IDLE);
+  g_assert_nonnull (strstr (status->summary, folder));
+  g_assert_nonnull (strstr (status->summary, "patient data"));
+
+  job_id = wk_printer_submit (printer, "7a-chart-01", pdf, NULL, &error);
+  g_assert_no_error (error);
+  job = wk_printer_get_job_status (printer, job_id, NULL, &error);
+  g_assert_cmpint (job->state, ==, WK_JOB_STATE_COMPLETED);
+  g_assert_nonnull (strstr (job->message, first));
+
+  /* The very PDF, readable by this user only, in a folder only this user can enter. */
+  g_assert_true (g_file_get_contents (first, &contents, &length, NULL));
+  g_assert_cmpmem (contents, length, g_bytes_get_data (pdf, NULL), g_bytes_get_size (pdf));
+  g_assert_cmpint (stat (first, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  g_assert_cmpint (stat (folder, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0700);
+
+  /* The same chart again never overwrites the first file. */
+  g_assert_cmpint (wk_printer_submit (printer, "7a-chart-01", pdf, NULL, &error), ==, job_id + 1);
+  g_assert_true (g_file_test (second, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (wk_printer_purge_job (printer, job_id, NULL, &error));
+  g_assert_true (g_file_test (first, G_FILE_TEST_IS_REGULAR));
+
+  /* No temporary file left beside them. */
+  dir = g_dir_open (folder, 0, NULL);
+  for (const char *name; (name = g_dir_read_name (dir)) != NULL; n_files++)
+    g_assert_false (name[0] == '.');
+  g_assert_cmpuint (n_files, ==, 2);
+
+  /* A relative path is refused; a folder that cannot be made stops the printer. */
+  g_assert_null (wk_printer_new_folder ("pdf", "charts", &error));
+  g_assert_error (error, WK_PRINT_ERROR, WK_PRINT_ERROR_INVALID);
+  g_clear_error (&error);
+  g_clear_pointer (&printer, wk_printer_unref);
+  g_clear_pointer (&status, wk_printer_status_free);
+  {
+    g_autofree char *below_file = g_build_filename (first, "sub", NULL);
+
+    printer = wk_printer_new_folder ("pdf", below_file, &error);
+    status = wk_printer_get_status (printer, NULL, &error);
+    g_assert_cmpint (status->state, ==, WK_PRINTER_STATE_STOPPED);
+    g_assert_true (g_str_has_prefix (status->summary, "Stopped: cannot write PDF files"));
+    g_assert_cmpint (wk_printer_submit (printer, "7a-chart-02", pdf, NULL, &error), ==, 0);
+    g_assert_error (error, WK_PRINT_ERROR, WK_PRINT_ERROR_NOT_ACCEPTING);
+  }
+}
+
+/* ---- the spooler -------------------------------------------------------------------- */
+
+static GPtrArray *
+printer_list (WkPrinter *first, ...)
+{
+  GPtrArray *printers = g_ptr_array_new_with_free_func ((GDestroyNotify)wk_printer_unref);
+  va_list    args;
+
+  va_start (args, first);
+  for (WkPrinter *p = first; p != NULL; p = va_arg (args, WkPrinter *))
+    g_ptr_array_add (printers, p);
+  va_end (args);
+  return printers;
+}
+
+/* For each document: submitted, then accepted, then completed, in that order. */
+static void
+assert_event_order (Run *run, guint n_documents)
+{
+  for (guint d = 0; d < n_documents; d++)
+    {
+      g_autofree char *id = chart_id (d);
+      int              last = -1;
+
+      for (guint i = 0; i < run->events->len; i++)
+        {
+          WkPrintEvent *event = run->events->pdata[i];
+
+          if (g_strcmp0 (event->document, id) != 0)
+            continue;
+          g_assert_cmpint (event->index, ==, d);
+          if (event->kind == WK_PRINT_EVENT_SUBMITTED)
+            last = 0;
+          else if (event->kind == WK_PRINT_EVENT_ACCEPTED)
+            {
+              g_assert_cmpint (last, ==, 0);
+              g_assert_cmpint (event->job_id, >, 0);
+              last = 1;
+            }
+          else if (event->kind == WK_PRINT_EVENT_COMPLETED)
+            {
+              g_assert_cmpint (last, ==, 1);
+              last = 2;
+            }
+        }
+      g_assert_cmpint (last, ==, 2);
+    }
+}
+
+static void
+test_ward (void)
+{
+  g_autoptr (WkTestCups) cups = wk_test_cups_new ();
+  WkTestPrinter *office = wk_test_cups_add_printer (cups, "office", TRUE);
+  WkTestPrinter *bay = wk_test_cups_add_printer (cups, "bay", TRUE);
+  WkTestPrinter *all[] = { office, bay };
+  g_autoptr (GPtrArray) printers = printer_list (new_printer ("office", "office", cups, 60000),
+                                                 new_printer ("bay", "bay", cups, 60000), NULL);
+  g_autoptr (GPtrArray) ward = new_ward (30);
+  g_autoptr (GPtrArray) printed = NULL;
+  g_auto (Run) run = { 0 };
+
+  run_spooler (&run, printers, ward, NULL);
+  assert_all_printed (&run, 31);
+  assert_event_order (&run, 31);
+  g_assert_cmpuint (count_events (&run, WK_PRINT_EVENT_FAILOVER), ==, 0);
+
+  /* Everything on the first printer, each once, in ward order (census first). */
+  assert_each_printed_once (all, 2, 31);
+  printed = wk_test_printer_dup_printed (office);
+  g_assert_cmpuint (printed->len, ==, 31);
+  for (guint i = 0; i < printed->len; i++)
+    {
+      g_autofree char *id = chart_id (i);
+      WkTestDocument  *document = printed->pdata[i];
+      g_autofree char *text = wk_test_pdf_dup_text (document->path, NULL);
+      g_autofree char *first_line = g_strdup_printf ("%s page 1 of ", id);
+
+      g_assert_cmpstr (document->job_name, ==, id);
+      g_assert_true (g_str_has_prefix (text, first_line));
+      g_assert_cmpstr (((WkPrintOutcome *)run.outcomes->pdata[i])->printer, ==, "office");
+    }
+
+  /* The spooler purged every job: no PDF is left in CUPS's spool. */
+  assert_spool_clean (cups);
+  assert_scratch_empty ();
+}
+
+static void
+test_failover_when_stopped (void)
+{
+  g_autoptr (WkTestCups) cups = wk_test_cups_new ();
+  WkTestPrinter *office = wk_test_cups_add_printer (cups, "office", TRUE);
+  WkTestPrinter *bay = wk_test_cups_add_printer (cups, "bay", TRUE);
+  WkTestPrinter *all[] = { office, bay };
+  g_autoptr (GPtrArray) printers = printer_list (new_printer ("office", "office", cups, 60000),
+                                                 new_printer ("bay", "bay", cups, 60000), NULL);
+  g_autoptr (GPtrArray) ward = new_ward (5);
+  const WkPrintEvent *failover;
+
+  /* Stopped: passed over before anything is sent to it. */
+  wk_test_cups_disable (cups, "office", "Paper jam in tray 1");
+  {
+    g_auto (Run) run = { 0 };
+
+    run_spooler (&run, printers, ward, NULL);
+    assert_all_printed (&run, 6);
+    failover = find_event (&run, WK_PRINT_EVENT_FAILOVER);
+    g_assert_nonnull (failover);
+    g_assert_cmpstr (failover->printer, ==, "office");
+    g_assert_cmpstr (failover->next_printer, ==, "bay");
+    g_assert_cmpuint (failover->n_documents, ==, 6);
+    g_assert_nonnull (strstr (failover->message, "Paper jam in tray 1"));
+    g_assert_cmpuint (count_events (&run, WK_PRINT_EVENT_SUBMITTED), ==, 6);
+    g_assert_cmpstr (((WkPrintOutcome *)run.outcomes->pdata[0])->printer, ==, "bay");
+    assert_each_printed_once (all, 2, 6);
+  }
+  wk_test_cups_enable (cups, "office");
+
+  /* Refusing jobs: the same. */
+  wk_test_cups_reject (cups, "office", NULL);
+  {
+    g_auto (Run) run = { 0 };
+    g_autoptr (GPtrArray) bay_printed = NULL;
+
+    run_spooler (&run, printers, ward, NULL);
+    assert_all_printed (&run, 6);
+    failover = find_event (&run, WK_PRINT_EVENT_FAILOVER);
+    g_assert_nonnull (failover);
+    g_assert_true (g_str_has_prefix (failover->message, "Not accepting jobs"));
+    bay_printed = wk_test_printer_dup_printed (bay);
+    g_assert_cmpuint (bay_printed->len, ==, 12);
+  }
+  g_assert_cmpuint (n_printed (office), ==, 0);
+  assert_spool_clean (cups);
+}
+
+static void
+test_failover_when_job_aborts (void)
+{
+  g_autoptr (WkTestCups) cups = wk_test_cups_new ();
+  WkTestPrinter *office = wk_test_cups_add_printer (cups, "office", FALSE);
+  WkTestPrinter *bay = wk_test_cups_add_printer (cups, "bay", TRUE);
+  WkTestPrinter *all[] = { office, bay };
+  g_autoptr (GPtrArray) printers
+      = printer_list (new_printer ("office", wk_test_printer_get_uri (office), NULL, 60000),
+                      new_printer ("bay", "bay", cups, 60000), NULL);
+  g_autoptr (GPtrArray) ward = new_ward (8);
+  g_auto (Run) run = { 0 };
+  const WkPrintEvent *failed, *failover;
+
+  /* The first printer takes the jobs, then aborts them. */
+  wk_test_printer_set_failing (office, TRUE);
+  run_spooler (&run, printers, ward, NULL);
+  assert_all_printed (&run, 9);
+
+  failed = find_event (&run, WK_PRINT_EVENT_FAILED);
+  g_assert_nonnull (failed);
+  g_assert_cmpstr (failed->printer, ==, "office");
+  g_assert_true (g_str_has_prefix (failed->message, "the job was aborted"));
+  failover = find_event (&run, WK_PRINT_EVENT_FAILOVER);
+  g_assert_cmpstr (failover->printer, ==, "office");
+  g_assert_cmpstr (failover->next_printer, ==, "bay");
+  g_assert_cmpstr (failover->message, ==, failed->message);
+  /* Failed job, and whatever the printer had not printed: all of them moved. */
+  g_assert_cmpuint (failover->n_documents, ==, 9);
+  for (guint i = 0; i < 9; i++)
+    g_assert_cmpstr (((WkPrintOutcome *)run.outcomes->pdata[i])->printer, ==, "bay");
+  assert_each_printed_once (all, 2, 9);
+}
+
+static void
+count_completed (const WkPrintEvent *event, gpointer data)
+{
+  guint *n_completed = data;
+
+  if (event->kind == WK_PRINT_EVENT_COMPLETED)
+    (*n_completed)++;
+}
+
+static void
+test_primary_dies_mid_ward (void)
+{
+  g_autoptr (WkTestCups) cups = wk_test_cups_new ();
+  WkTestPrinter *office = wk_test_cups_add_printer (cups, "office", TRUE);
+  WkTestPrinter *bay = wk_test_cups_add_printer (cups, "bay", TRUE);
+  WkTestPrinter *all[] = { office, bay };
+  g_autoptr (GPtrArray) printers = printer_list (new_printer ("office", "office", cups, 4000),
+                                                 new_printer ("bay", "bay", cups, 60000), NULL);
+  g_autoptr (GPtrArray) ward = new_ward (30);
+  g_autoptr (GPtrArray) office_printed = NULL;
+  g_autoptr (GPtrArray) bay_printed = NULL;
+  g_auto (Run) run = { 0 };
+  const WkPrintEvent *failover;
+  guint               n_completed = 0;
+
+  /* The office printer dies (SIGKILL) when the 11th document reaches it. */
+  wk_test_printer_set_kill_after (office, 10);
+  run.on_event = count_completed;
+  run.on_event_data = &n_completed;
+  run_spooler (&run, printers, ward, NULL);
+  g_assert_false (wk_test_printer_is_running (office));
+
+  assert_all_printed (&run, 31);
+  failover = find_event (&run, WK_PRINT_EVENT_FAILOVER);
+  g_assert_nonnull (failover);
+  g_assert_cmpstr (failover->printer, ==, "office");
+  g_assert_cmpstr (failover->next_printer, ==, "bay");
+  g_assert_cmpuint (failover->n_documents, ==, 21);
+  g_assert_true (g_str_has_prefix (failover->message, "nothing printed for 4 s"));
+
+  /* Ten on the office printer, the other 21 on the bay printer, each exactly once. */
+  office_printed = wk_test_printer_dup_printed (office);
+  bay_printed = wk_test_printer_dup_printed (bay);
+  g_assert_cmpuint (office_printed->len, ==, 10);
+  g_assert_cmpuint (bay_printed->len, ==, 21);
+  assert_each_printed_once (all, 2, 31);
+  for (guint i = 0; i < 31; i++)
+    g_assert_cmpstr (((WkPrintOutcome *)run.outcomes->pdata[i])->printer, ==,
+                     i < 10 ? "office" : "bay");
+
+  /* The jobs the office queue still held were canceled and purged: nothing is left to
+   * print twice when the printer comes back, and no PDF stays in the spool. */
+  assert_spool_clean (cups);
+}
+
+static void
+enable_on_problem (const WkPrintEvent *event, gpointer data)
+{
+  WkTestCups *cups = data;
+
+  if (event->kind == WK_PRINT_EVENT_PRINTER_STATE && event->problem)
+    wk_test_cups_enable (cups, "office");
+}
+
+static void
+test_last_printer_waits (void)
+{
+  g_autoptr (WkTestCups) cups = wk_test_cups_new ();
+  WkTestPrinter *office = wk_test_cups_add_printer (cups, "office", TRUE);
+  g_autoptr (GPtrArray) printers
+      = printer_list (new_printer ("office", "office", cups, 60000), NULL);
+  g_autoptr (GPtrArray) ward = new_ward (3);
+  g_auto (Run) run = { 0 };
+  const WkPrintEvent *state;
+
+  /* The only printer is stopped: the charts wait in its queue, the run says so, and
+   * they print once someone starts it. */
+  wk_test_cups_disable (cups, "office", "Toner door open");
+  run.on_event = enable_on_problem;
+  run.on_event_data = cups;
+  run_spooler (&run, printers, ward, NULL);
+  assert_all_printed (&run, 4);
+  state = find_event (&run, WK_PRINT_EVENT_PRINTER_STATE);
+  g_assert_nonnull (state);
+  g_assert_true (state->problem);
+  g_assert_nonnull (strstr (state->message, "Toner door open"));
+  g_assert_cmpuint (count_events (&run, WK_PRINT_EVENT_FAILOVER), ==, 0);
+  g_assert_cmpuint (n_printed (office), ==, 4);
+}
+
+static void
+cancel_on_problem (const WkPrintEvent *event, gpointer data)
+{
+  if (event->kind == WK_PRINT_EVENT_PRINTER_STATE && event->problem)
+    g_cancellable_cancel (data);
+}
+
+static void
+test_cancel (void)
+{
+  g_autoptr (WkTestCups) cups = wk_test_cups_new ();
+  WkTestPrinter *office = wk_test_cups_add_printer (cups, "office", TRUE);
+  g_autoptr (GPtrArray) printers
+      = printer_list (new_printer ("office", "office", cups, 60000), NULL);
+  g_autoptr (GPtrArray) ward = new_ward (3);
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_auto (Run) run = { 0 };
+  const WkPrintEvent *finished;
+
+  wk_test_cups_disable (cups, "office", NULL);
+  run.on_event = cancel_on_problem;
+  run.on_event_data = cancellable;
+  run_spooler (&run, printers, ward, cancellable);
+  g_assert_error (run.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (run.outcomes);
+  g_assert_cmpuint (count_events (&run, WK_PRINT_EVENT_NOT_PRINTED), ==, 4);
+  finished = run.events->pdata[run.events->len - 1];
+  g_assert_cmpuint (finished->n_not_printed, ==, 4);
+
+  /* The queued jobs went with the run: starting the queue prints nothing. */
+  assert_spool_clean (cups);
+  wk_test_cups_enable (cups, "office");
+  g_assert_cmpuint (n_printed (office), ==, 0);
+}
+
+static void
+test_nowhere_to_print (void)
+{
+  g_autoptr (WkTestCups) cups = wk_test_cups_new ();
+  WkTestPrinter *bay = wk_test_cups_add_printer (cups, "bay", FALSE);
+  g_autoptr (GPtrArray) ward = new_ward (2);
+  g_autoptr (GPtrArray) none = g_ptr_array_new ();
+
+  /* No printer configured. */
+  {
+    g_auto (Run) run = { 0 };
+
+    run_spooler (&run, none, ward, NULL);
+    g_assert_no_error (run.error);
+    g_assert_cmpuint (count_events (&run, WK_PRINT_EVENT_NOT_PRINTED), ==, 3);
+    for (guint i = 0; i < 3; i++)
+      {
+        WkPrintOutcome *outcome = run.outcomes->pdata[i];
+
+        g_assert_false (outcome->printed);
+        g_assert_nonnull (strstr (outcome->reason, "no printer is configured"));
+      }
+  }
+
+  /* The only printer is switched off: tried, retried, and reported. */
+  wk_test_printer_kill (bay);
+  {
+    g_autoptr (GPtrArray) printers
+        = printer_list (new_printer ("bay", wk_test_printer_get_uri (bay), NULL, 60000), NULL);
+    g_auto (Run) run = { 0 };
+    const WkPrintEvent *finished;
+
+    run_spooler (&run, printers, ward, NULL);
+    g_assert_no_error (run.error);
+    finished = run.events->pdata[run.events->len - 1];
+    g_assert_cmpuint (finished->n_documents, ==, 0);
+    g_assert_cmpuint (finished->n_not_printed, ==, 3);
+    g_assert_nonnull (find_event (&run, WK_PRINT_EVENT_FAILED));
+    g_assert_null (find_event (&run, WK_PRINT_EVENT_FAILOVER)->next_printer);
+    for (guint i = 0; i < 3; i++)
+      {
+        WkPrintOutcome *outcome = run.outcomes->pdata[i];
+
+        g_assert_false (outcome->printed);
+        g_assert_nonnull (strstr (outcome->reason, "Cannot reach the printer for printer bay"));
+      }
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -333,5 +981,17 @@ main (int argc, char **argv)
 
   g_test_add_func ("/print/printer/queue-receives-pdf", test_queue_receives_pdf);
   g_test_add_func ("/print/printer/direct-same-bytes", test_direct_printer_gets_same_bytes);
+  g_test_add_func ("/print/printer/states", test_states);
+  g_test_add_func ("/print/printer/reasons-in-words", test_reasons_in_words);
+  g_test_add_func ("/print/printer/job-names", test_job_names);
+  g_test_add_func ("/print/printer/config", test_config);
+  g_test_add_func ("/print/printer/folder", test_folder);
+  g_test_add_func ("/print/spooler/ward", test_ward);
+  g_test_add_func ("/print/spooler/failover-stopped-or-rejecting", test_failover_when_stopped);
+  g_test_add_func ("/print/spooler/failover-job-aborted", test_failover_when_job_aborts);
+  g_test_add_func ("/print/spooler/primary-dies-mid-ward", test_primary_dies_mid_ward);
+  g_test_add_func ("/print/spooler/last-printer-waits", test_last_printer_waits);
+  g_test_add_func ("/print/spooler/cancel", test_cancel);
+  g_test_add_func ("/print/spooler/nowhere-to-print", test_nowhere_to_print);
   return g_test_run ();
 }
