@@ -635,8 +635,14 @@ settle (Run *run, guint p)
               if (status == NULL)
                 {
                   /* Unreachable: the job may still print when the printer comes back. */
+                  g_autofree char *warning = g_strdup_printf (
+                      "its job there could not be canceled (%s): it may also print on %s when "
+                      "%s comes back",
+                      error->message, wk_printer_get_name (printer), wk_printer_get_name (printer));
+
                   g_free (item->also_sent_to);
                   item->also_sent_to = g_strdup (wk_printer_get_name (printer));
+                  emit_item (run, WK_PRINT_EVENT_FAILED, item, p, warning);
                 }
             }
         }

@@ -856,6 +856,64 @@ test_primary_dies_mid_ward (void)
 }
 
 static void
+test_direct_primary_dies (void)
+{
+  g_autoptr (WkTestCups) cups = wk_test_cups_new ();
+  WkTestPrinter *office = wk_test_cups_add_printer (cups, "office", FALSE);
+  WkTestPrinter *bay = wk_test_cups_add_printer (cups, "bay", FALSE);
+  g_autoptr (GPtrArray) printers
+      = printer_list (new_printer ("office", wk_test_printer_get_uri (office), NULL, 3000),
+                      new_printer ("bay", wk_test_printer_get_uri (bay), NULL, 60000), NULL);
+  g_autoptr (GPtrArray) ward = new_ward (12);
+  g_autoptr (GPtrArray) office_printed = NULL;
+  g_autoptr (GPtrArray) bay_printed = NULL;
+  g_auto (Run) run = { 0 };
+  const WkPrintEvent *failover;
+  guint               n_warned = 0;
+
+  /* Printers addressed directly: the office printer prints five documents as fast as they
+   * arrive and dies on the sixth, before anyone heard that the five were done. Their
+   * state is unknown and nobody can cancel them, so they go to the bay printer too, and
+   * each is reported as one the office printer may have printed as well. */
+  wk_test_printer_set_kill_after (office, 5);
+  run_spooler (&run, printers, ward, NULL);
+  assert_all_printed (&run, 13);
+  failover = find_event (&run, WK_PRINT_EVENT_FAILOVER);
+  g_assert_cmpstr (failover->printer, ==, "office");
+  g_assert_cmpstr (failover->next_printer, ==, "bay");
+  g_assert_cmpuint (failover->n_documents, ==, 13);
+
+  /* Every document reached paper; a document on paper twice is always one reported. */
+  office_printed = wk_test_printer_dup_printed (office);
+  bay_printed = wk_test_printer_dup_printed (bay);
+  g_assert_cmpuint (office_printed->len, ==, 5);
+  assert_each_printed_once (&bay, 1, 13);
+  for (guint i = 0; i < office_printed->len; i++)
+    {
+      WkTestDocument  *document = office_printed->pdata[i];
+      g_autofree char *id = chart_id (i);
+      WkPrintOutcome  *outcome = run.outcomes->pdata[i];
+
+      g_assert_cmpstr (document->job_name, ==, id);
+      g_assert_cmpstr (outcome->also_sent_to, ==, "office");
+    }
+  for (guint i = 0; i < run.events->len; i++)
+    {
+      WkPrintEvent *event = run.events->pdata[i];
+
+      if (event->kind == WK_PRINT_EVENT_FAILED
+          && strstr (event->message, "may also print on office"))
+        n_warned++;
+    }
+  /* The five, and the sixth too when the printer had answered for it before dying. */
+  g_assert_cmpuint (n_warned, >=, 5);
+  for (guint i = 0; i < 13; i++)
+    if (((WkPrintOutcome *)run.outcomes->pdata[i])->also_sent_to != NULL)
+      n_warned--;
+  g_assert_cmpuint (n_warned, ==, 0);
+}
+
+static void
 enable_on_problem (const WkPrintEvent *event, gpointer data)
 {
   WkTestCups *cups = data;
@@ -990,6 +1048,7 @@ main (int argc, char **argv)
   g_test_add_func ("/print/spooler/failover-stopped-or-rejecting", test_failover_when_stopped);
   g_test_add_func ("/print/spooler/failover-job-aborted", test_failover_when_job_aborts);
   g_test_add_func ("/print/spooler/primary-dies-mid-ward", test_primary_dies_mid_ward);
+  g_test_add_func ("/print/spooler/direct-primary-dies", test_direct_primary_dies);
   g_test_add_func ("/print/spooler/last-printer-waits", test_last_printer_waits);
   g_test_add_func ("/print/spooler/cancel", test_cancel);
   g_test_add_func ("/print/spooler/nowhere-to-print", test_nowhere_to_print);
