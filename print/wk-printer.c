@@ -570,7 +570,21 @@ _wk_printer_status_new (WkPrinterState state,
   status->accepting = accepting;
   status->reasons = g_strv_builder_end (kept);
   status->message = g_strdup (message);
-  words = wk_printer_describe_reasons ((const char *const *)status->reasons, &status->problem);
+  /* "paused" is how CUPS says a queue is stopped: the state already says it. */
+  if (state == WK_PRINTER_STATE_STOPPED)
+    {
+      g_auto (GStrv) others = g_strdupv (status->reasons);
+      g_autoptr (GStrvBuilder) without = g_strv_builder_new ();
+
+      for (guint i = 0; others[i] != NULL; i++)
+        if (strcmp (others[i], "paused") != 0)
+          g_strv_builder_add (without, others[i]);
+      g_strfreev (others);
+      others = g_strv_builder_end (without);
+      words = wk_printer_describe_reasons ((const char *const *)others, &status->problem);
+    }
+  else
+    words = wk_printer_describe_reasons ((const char *const *)status->reasons, &status->problem);
   if (state == WK_PRINTER_STATE_STOPPED || state == WK_PRINTER_STATE_UNREACHABLE || !accepting)
     status->problem = TRUE;
   status->summary = summarise (status, words);

@@ -362,7 +362,7 @@ test_states (void)
   g_assert_true (status->problem);
   g_assert_true (g_strv_contains ((const char *const *)status->reasons, "paused"));
   g_assert_cmpstr (status->message, ==, "Tray 2 jammed");
-  g_assert_cmpstr (status->summary, ==, "Stopped: stopped (Tray 2 jammed)");
+  g_assert_cmpstr (status->summary, ==, "Stopped: Tray 2 jammed");
   g_clear_pointer (&status, wk_printer_status_free);
   wk_test_cups_enable (cups, "office");
 
