@@ -596,14 +596,31 @@ describe_job_failure (WkJobStatus *status)
   return g_strdup (what);
 }
 
+/* cupsd finishes canceling a job that was printing only once its filters and backend
+ * have exited, and writes the job's record again then: a purge must come after that. */
+static void
+purge_when_final (WkPrinter *printer, int job_id)
+{
+  for (int i = 0; i < 100; i++)
+    {
+      g_autoptr (WkJobStatus) status = wk_printer_get_job_status (printer, job_id, NULL, NULL);
+
+      if (status == NULL || wk_job_state_is_final (status->state))
+        break;
+      g_usleep (50000);
+    }
+  wk_printer_purge_job (printer, job_id, NULL, NULL);
+}
+
 /* Before documents leave printer @p: those it printed meanwhile count as printed; the
- * others are canceled there (and purged) and wait for the next printer. */
+ * others are canceled there (and purged) and wait for the next printer. Last first, so
+ * that the queue does not start each waiting job in turn as the one before is canceled. */
 static void
 settle (Run *run, guint p)
 {
   WkPrinter *printer = run->printers->pdata[p];
 
-  for (guint i = 0; i < run->items->len; i++)
+  for (guint i = run->items->len; i-- > 0;)
     {
       Item *item = item_at (run, i);
       g_autoptr (WkJobStatus) status = NULL;
@@ -620,9 +637,7 @@ settle (Run *run, guint p)
       if (status == NULL || !wk_job_state_is_final (status->state))
         {
           if (wk_printer_cancel_job (printer, item->job_id, NULL, &error))
-            /* cupsd deletes a canceled job's document, but keeps its record (the
-             * job name) until a second purge, of the now final job. */
-            wk_printer_purge_job (printer, item->job_id, NULL, NULL);
+            purge_when_final (printer, item->job_id);
           else
             {
               g_clear_pointer (&status, wk_job_status_free);
@@ -832,22 +847,35 @@ print_on (Run *run, guint p, gboolean last)
     }
 }
 
-/* The run was cancelled: cancel what is queued, report what did not print. */
+/* The run was cancelled: cancel what is queued (last first, as settle() does), then
+ * report, in order, what printed meanwhile and what did not. */
 static void
 abandon (Run *run)
 {
+  for (guint i = run->items->len; i-- > 0;)
+    {
+      Item      *item = item_at (run, i);
+      WkPrinter *printer;
+
+      if (item->state != ITEM_SUBMITTED)
+        continue;
+      printer = run->printers->pdata[item->printer];
+      if (wk_printer_cancel_job (printer, item->job_id, NULL, NULL))
+        {
+          purge_when_final (printer, item->job_id);
+          item->job_id = 0;
+        }
+    }
   for (guint i = 0; i < run->items->len; i++)
     {
       Item *item = item_at (run, i);
 
-      if (item->state == ITEM_SUBMITTED)
+      if (item->state == ITEM_SUBMITTED && item->job_id > 0)
         {
           WkPrinter *printer = run->printers->pdata[item->printer];
-          g_autoptr (WkJobStatus) status = NULL;
+          g_autoptr (WkJobStatus) status
+              = wk_printer_get_job_status (printer, item->job_id, NULL, NULL);
 
-          if (wk_printer_cancel_job (printer, item->job_id, NULL, NULL))
-            wk_printer_purge_job (printer, item->job_id, NULL, NULL);
-          status = wk_printer_get_job_status (printer, item->job_id, NULL, NULL);
           if (status != NULL && status->state == WK_JOB_STATE_COMPLETED)
             {
               mark_printed (run, item, item->printer);

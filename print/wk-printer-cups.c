@@ -422,8 +422,10 @@ cups_cancel_job (
   if (!cups_connect (c, error))
     return FALSE;
   request = new_job_request (c, IPP_OP_CANCEL_JOB, job_id);
-  /* On cupsd, purge-job deletes the job's files at once, finished or not. */
-  if (c->scheduler)
+  /* On cupsd, purge-job deletes the job's files at once, finished or not. A plain cancel
+   * leaves it out: it must fail for a job that has just completed, or the caller would
+   * take a printed document for a canceled one. */
+  if (purge)
     ippAddBoolean (request, IPP_TAG_OPERATION, "purge-job", 1);
   response = cupsDoRequest (c->http, request, c->resource);
   if (response == NULL)

@@ -22,8 +22,9 @@ typedef struct
                                   int           job_id,
                                   GCancellable *cancellable,
                                   GError      **error);
-  /* Cancels a job that is not final; with @purge, also for a final one: whatever the
-   * backend keeps of it (CUPS's spool files) is deleted. */
+  /* Without @purge: cancels a job that is not final, and fails for a final one. With
+   * @purge: whatever the backend keeps of the job, final or not (CUPS's spool files), is
+   * deleted. */
   gboolean (*cancel_job) (
       WkPrinter *printer, int job_id, gboolean purge, GCancellable *cancellable, GError **error);
   void (*finalize) (gpointer data);

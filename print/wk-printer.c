@@ -776,8 +776,9 @@ wk_printer_get_job_status (WkPrinter    *printer,
  * @cancellable: (nullable): a #GCancellable
  * @error: return location for a #GError
  *
- * Cancels a job that has not finished and, on a CUPS scheduler, purges it: its spool
- * file (the PDF) is deleted at once. Blocks.
+ * Cancels a job that has not finished. It fails for a job that has (so a document just
+ * printed is never taken for a canceled one); wk_printer_purge_job() then deletes what
+ * CUPS keeps of the canceled job. Blocks.
  *
  * Returns: %TRUE when the job is canceled; %FALSE with an error (for a job that had
  *   already finished, %WK_PRINT_ERROR_PRINTER)
@@ -970,10 +971,13 @@ wk_printer_submit_async (WkPrinter          *printer,
 int
 wk_printer_submit_finish (WkPrinter *printer, GAsyncResult *result, GError **error)
 {
+  gssize job_id;
+
   g_return_val_if_fail (g_task_is_valid (result, NULL), 0);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == wk_printer_submit_async, 0);
 
-  return (int)g_task_propagate_int (G_TASK (result), error);
+  job_id = g_task_propagate_int (G_TASK (result), error);
+  return job_id > 0 ? (int)job_id : 0;
 }
 
 static void

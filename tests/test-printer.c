@@ -108,6 +108,14 @@ n_printed (WkTestPrinter *printer)
   return printed->len;
 }
 
+static guint
+n_received (WkTestPrinter *printer)
+{
+  g_autoptr (GPtrArray) received = wk_test_printer_dup_received (printer);
+
+  return received->len;
+}
+
 static void
 assert_each_printed_once (WkTestPrinter **printers, guint n, guint n_documents)
 {
@@ -329,6 +337,84 @@ test_direct_printer_gets_same_bytes (void)
   g_assert_cmpmem (received, length, g_bytes_get_data (pdf, NULL), g_bytes_get_size (pdf));
   /* Nothing to purge on a printer; asking is harmless. */
   g_assert_true (wk_printer_purge_job (printer, job_id, NULL, &error));
+}
+
+typedef struct
+{
+  GMainLoop    *loop;
+  GAsyncResult *result;
+} Wait;
+
+static void
+got_result_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Wait *wait = data;
+
+  wait->result = g_object_ref (result);
+  g_main_loop_quit (wait->loop);
+}
+
+/* Runs the main loop until the pending call answers; returns its result. */
+static GAsyncResult *
+wait_result (Wait *wait)
+{
+  g_clear_object (&wait->result);
+  g_main_loop_run (wait->loop);
+  return wait->result;
+}
+
+static void
+test_async (void)
+{
+  g_autoptr (WkTestCups) cups = wk_test_cups_new ();
+  WkTestPrinter *office = wk_test_cups_add_printer (cups, "office", TRUE);
+  g_autoptr (WkPrinter) printer = new_printer ("office", "office", cups, 60000);
+  g_autoptr (GBytes) pdf = wk_test_pdf_new ("chart 4", 1);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WkPrinterStatus) status = NULL;
+  Wait wait = { g_main_loop_new (NULL, FALSE), NULL };
+  int  job_id;
+
+  /* The same operations from a main loop, each in a worker thread. */
+  wk_printer_get_status_async (printer, NULL, got_result_cb, &wait);
+  status = wk_printer_get_status_finish (printer, wait_result (&wait), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (status->summary, ==, "Ready");
+
+  wk_printer_submit_async (printer, "7a-chart-04", pdf, NULL, got_result_cb, &wait);
+  job_id = wk_printer_submit_finish (printer, wait_result (&wait), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (job_id, >, 0);
+
+  for (gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;;)
+    {
+      g_autoptr (WkJobStatus) job = NULL;
+
+      wk_printer_get_job_status_async (printer, job_id, NULL, got_result_cb, &wait);
+      job = wk_printer_get_job_status_finish (printer, wait_result (&wait), &error);
+      g_assert_no_error (error);
+      if (job->state == WK_JOB_STATE_COMPLETED)
+        break;
+      g_assert_false (wk_job_state_is_final (job->state));
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (50000);
+    }
+  g_assert_cmpuint (n_printed (office), ==, 1);
+
+  /* A printed job cannot be canceled; the printer says so. */
+  wk_printer_cancel_job_async (printer, job_id, NULL, got_result_cb, &wait);
+  g_assert_false (wk_printer_cancel_job_finish (printer, wait_result (&wait), &error));
+  g_assert_error (error, WK_PRINT_ERROR, WK_PRINT_ERROR_PRINTER);
+  g_assert_nonnull (strstr (error->message, "did not cancel job"));
+  g_clear_error (&error);
+
+  /* A bad job name is refused before anything is sent. */
+  wk_printer_submit_async (printer, "chart for TESTER", pdf, NULL, got_result_cb, &wait);
+  g_assert_cmpint (wk_printer_submit_finish (printer, wait_result (&wait), &error), ==, 0);
+  g_assert_error (error, WK_PRINT_ERROR, WK_PRINT_ERROR_INVALID);
+  g_clear_object (&wait.result);
+  g_main_loop_unref (wait.loop);
+  g_assert_true (wk_printer_purge_job (printer, job_id, NULL, NULL));
 }
 
 static void
@@ -816,7 +902,7 @@ test_primary_dies_mid_ward (void)
   WkTestPrinter *office = wk_test_cups_add_printer (cups, "office", TRUE);
   WkTestPrinter *bay = wk_test_cups_add_printer (cups, "bay", TRUE);
   WkTestPrinter *all[] = { office, bay };
-  g_autoptr (GPtrArray) printers = printer_list (new_printer ("office", "office", cups, 4000),
+  g_autoptr (GPtrArray) printers = printer_list (new_printer ("office", "office", cups, 8000),
                                                  new_printer ("bay", "bay", cups, 60000), NULL);
   g_autoptr (GPtrArray) ward = new_ward (30);
   g_autoptr (GPtrArray) office_printed = NULL;
@@ -838,13 +924,15 @@ test_primary_dies_mid_ward (void)
   g_assert_cmpstr (failover->printer, ==, "office");
   g_assert_cmpstr (failover->next_printer, ==, "bay");
   g_assert_cmpuint (failover->n_documents, ==, 21);
-  g_assert_true (g_str_has_prefix (failover->message, "nothing printed for 4 s"));
+  g_assert_true (g_str_has_prefix (failover->message, "nothing printed for 8 s"));
 
   /* Ten on the office printer, the other 21 on the bay printer, each exactly once. */
   office_printed = wk_test_printer_dup_printed (office);
   bay_printed = wk_test_printer_dup_printed (bay);
   g_assert_cmpuint (office_printed->len, ==, 10);
   g_assert_cmpuint (bay_printed->len, ==, 21);
+  /* It had the eleventh when it died, and never printed it. */
+  g_assert_cmpuint (n_received (office), ==, 11);
   assert_each_printed_once (all, 2, 31);
   for (guint i = 0; i < 31; i++)
     g_assert_cmpstr (((WkPrintOutcome *)run.outcomes->pdata[i])->printer, ==,
@@ -862,7 +950,7 @@ test_direct_primary_dies (void)
   WkTestPrinter *office = wk_test_cups_add_printer (cups, "office", FALSE);
   WkTestPrinter *bay = wk_test_cups_add_printer (cups, "bay", FALSE);
   g_autoptr (GPtrArray) printers
-      = printer_list (new_printer ("office", wk_test_printer_get_uri (office), NULL, 3000),
+      = printer_list (new_printer ("office", wk_test_printer_get_uri (office), NULL, 5000),
                       new_printer ("bay", wk_test_printer_get_uri (bay), NULL, 60000), NULL);
   g_autoptr (GPtrArray) ward = new_ward (12);
   g_autoptr (GPtrArray) office_printed = NULL;
@@ -1039,6 +1127,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/print/printer/queue-receives-pdf", test_queue_receives_pdf);
   g_test_add_func ("/print/printer/direct-same-bytes", test_direct_printer_gets_same_bytes);
+  g_test_add_func ("/print/printer/async", test_async);
   g_test_add_func ("/print/printer/states", test_states);
   g_test_add_func ("/print/printer/reasons-in-words", test_reasons_in_words);
   g_test_add_func ("/print/printer/job-names", test_job_names);

@@ -18,6 +18,7 @@
 #include <poppler.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -826,6 +827,31 @@ wk_test_document_free (WkTestDocument *document)
   g_free (document);
 }
 
+static WkTestDocument *
+document_new (WkTestPrinter *printer, const char *path)
+{
+  g_autofree char *base = g_path_get_basename (path);
+  const char      *dash = strchr (base, '-');
+  WkTestDocument  *document = g_new0 (WkTestDocument, 1);
+
+  /* ippeveprinter keeps "<job-id>-<job-name>.<extension>" */
+  g_assert_nonnull (dash);
+  document->job_name = g_strndup (dash + 1, strcspn (dash + 1, "."));
+  document->path = g_strdup (path);
+  document->printer = g_strdup (printer->name);
+  return document;
+}
+
+static int
+compare_job_ids (gconstpointer a, gconstpointer b)
+{
+  const WkTestDocument *x = *(WkTestDocument *const *)a, *y = *(WkTestDocument *const *)b;
+  g_autofree char      *base_x = g_path_get_basename (x->path);
+  g_autofree char      *base_y = g_path_get_basename (y->path);
+
+  return atoi (base_x) - atoi (base_y);
+}
+
 /**
  * wk_test_printer_dup_printed:
  * @printer: a #WkTestPrinter
@@ -850,21 +876,43 @@ wk_test_printer_dup_printed (WkTestPrinter *printer)
         continue;
       lines = g_strsplit (text, "\n", -1);
       for (guint i = 0; lines[i] != NULL; i++)
-        {
-          g_autofree char *base = g_path_get_basename (lines[i]);
-          const char      *dash = strchr (base, '-');
-          WkTestDocument  *document;
+        if (*lines[i] != '\0')
+          g_ptr_array_add (documents, document_new (printer, lines[i]));
+    }
+  return documents;
+}
 
-          if (*lines[i] == '\0')
-            continue;
-          /* ippeveprinter keeps "<job-id>-<job-name>.<extension>" */
-          g_assert_nonnull (dash);
-          document = g_new0 (WkTestDocument, 1);
-          document->job_name = g_strndup (dash + 1, strcspn (dash + 1, "."));
-          document->path = g_strdup (lines[i]);
-          document->printer = g_strdup (printer->name);
-          g_ptr_array_add (documents, document);
-        }
+/**
+ * wk_test_printer_dup_received:
+ * @printer: a #WkTestPrinter
+ *
+ * Lists every document the printer received, printed or not (a printer that dies or
+ * aborts a job has received it all the same), over every run, in job order.
+ *
+ * Returns: (transfer full) (element-type WkTestDocument): the documents
+ */
+GPtrArray *
+wk_test_printer_dup_received (WkTestPrinter *printer)
+{
+  GPtrArray *documents = g_ptr_array_new_with_free_func ((GDestroyNotify)wk_test_document_free);
+
+  for (guint run = 1; run <= printer->run; run++)
+    {
+      g_autofree char *dir_path = g_strdup_printf ("%s/run-%u", printer->dir, run);
+      g_autoptr (GDir) dir = g_dir_open (dir_path, 0, NULL);
+      g_autoptr (GPtrArray) in_run
+          = g_ptr_array_new_with_free_func ((GDestroyNotify)wk_test_document_free);
+      const char *name;
+
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        if (g_ascii_isdigit (name[0]) && g_str_has_suffix (name, ".pdf"))
+          {
+            g_autofree char *path = g_build_filename (dir_path, name, NULL);
+
+            g_ptr_array_add (in_run, document_new (printer, path));
+          }
+      g_ptr_array_sort (in_run, compare_job_ids);
+      g_ptr_array_extend_and_steal (documents, g_steal_pointer (&in_run));
     }
   return documents;
 }

@@ -68,6 +68,7 @@ void        wk_test_printer_set_failing (WkTestPrinter *printer, gboolean failin
 void        wk_test_printer_set_kill_after (WkTestPrinter *printer, guint n_documents);
 gboolean    wk_test_printer_is_running (WkTestPrinter *printer);
 GPtrArray  *wk_test_printer_dup_printed (WkTestPrinter *printer);
+GPtrArray  *wk_test_printer_dup_received (WkTestPrinter *printer);
 
 void    wk_test_document_free (WkTestDocument *document);
 void    wk_test_write_pdf (const char *path, const char *title, guint n_pages);
