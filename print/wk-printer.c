@@ -566,10 +566,13 @@ _wk_printer_status_new (WkPrinterState state,
     if (strcmp (reasons[i], "none") != 0)
       g_strv_builder_add (kept, reasons[i]);
   g_strfreev (reasons);
+  status->reasons = g_strv_builder_end (kept);
+  /* "paused" means stopped (RFC 8011), whatever printer-state said a moment before. */
+  if (g_strv_contains ((const char *const *)status->reasons, "paused"))
+    state = WK_PRINTER_STATE_STOPPED;
   status->state = state;
   status->accepting = accepting;
-  status->reasons = g_strv_builder_end (kept);
-  status->message = g_strdup (message);
+  status->message = message != NULL && *message != '\0' ? g_strdup (message) : NULL;
   /* "paused" is how CUPS says a queue is stopped: the state already says it. */
   if (state == WK_PRINTER_STATE_STOPPED)
     {

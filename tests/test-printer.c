@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
@@ -514,6 +515,66 @@ test_states (void)
     }
   g_assert_true (status->problem);
   g_assert_cmpint (status->state, ==, WK_PRINTER_STATE_PROCESSING);
+}
+
+static int
+run_wardkeep_printers (const char *config, char **out, char **err)
+{
+  g_autofree char *program = wk_test_build_path ("kiosk", "cli", "wardkeep", NULL);
+  const char      *argv[] = { program, "printers", "--config", config, NULL };
+  g_autoptr (GError) error = NULL;
+  int status = 0;
+
+  g_assert_true (g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err,
+                               &status, &error));
+  g_assert_no_error (error);
+  return g_spawn_check_wait_status (status, NULL) ? 0 : WEXITSTATUS (status);
+}
+
+static void
+test_cli_printers (void)
+{
+  g_autoptr (WkTestCups) cups = wk_test_cups_new ();
+  g_autofree char *config = wk_test_scratch_path ("wardkeep.conf");
+  g_autofree char *folder = wk_test_scratch_path ("pdf");
+  g_autofree char *text = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *expected = NULL;
+
+  wk_test_cups_add_printer (cups, "office", TRUE);
+  wk_test_cups_add_printer (cups, "bay", TRUE);
+  text = g_strdup_printf ("[ward]\nid = 7A\n"
+                          "[printer pdf]\nuri = %s\norder = 90\n"
+                          "[printer bay]\nuri = bay\nserver = %s\norder = 60\n"
+                          "[printer office]\nuri = office\nserver = %s\n"
+                          "description = Ward 7A office laser\n",
+                          folder, wk_test_cups_get_server (cups), wk_test_cups_get_server (cups));
+  g_assert_true (g_file_set_contents (config, text, -1, NULL));
+
+  /* In the order charts go to them; a stopped one is named, with CUPS's own words. */
+  wk_test_cups_disable (cups, "bay", "Tray 2 jammed");
+  g_assert_cmpint (run_wardkeep_printers (config, &out, &err), ==, 1);
+  expected = g_strdup_printf ("1. office — Ward 7A office laser, first choice (cups office)\n"
+                              "   Ready\n"
+                              "2. bay (cups bay)\n"
+                              "   Stopped: Tray 2 jammed\n"
+                              "   state stopped, accepting jobs; reasons: paused; message: Tray 2 "
+                              "jammed\n"
+                              "3. pdf (folder %s)\n"
+                              "   Ready: saves each chart as a PDF file (patient data) in %s\n"
+                              "   state idle, accepting jobs; reasons: none; message: saves each "
+                              "chart as a PDF file (patient data) in %s\n",
+                              folder, folder, folder);
+  g_assert_cmpstr (out, ==, expected);
+  g_assert_cmpstr (err, ==, "wardkeep: 1 of 3 printers cannot print right now\n");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  wk_test_cups_enable (cups, "bay");
+  g_assert_cmpint (run_wardkeep_printers (config, &out, &err), ==, 0);
+  g_assert_cmpstr (err, ==, "");
+  g_unlink (config);
 }
 
 static void
@@ -1129,6 +1190,7 @@ main (int argc, char **argv)
   g_test_add_func ("/print/printer/direct-same-bytes", test_direct_printer_gets_same_bytes);
   g_test_add_func ("/print/printer/async", test_async);
   g_test_add_func ("/print/printer/states", test_states);
+  g_test_add_func ("/print/printer/cli-printers", test_cli_printers);
   g_test_add_func ("/print/printer/reasons-in-words", test_reasons_in_words);
   g_test_add_func ("/print/printer/job-names", test_job_names);
   g_test_add_func ("/print/printer/config", test_config);

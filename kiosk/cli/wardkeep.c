@@ -14,6 +14,8 @@
 static const WkCliCommand commands[] = {
   { "config", "check|reference [--config FILE]",
     "check the configuration file, or print the reference of every setting", wk_cli_config },
+  { "printers", "[--config FILE]",
+    "list the printers in the order charts go to them, and their state", wk_cli_printers },
 };
 
 static void

@@ -30,6 +30,7 @@ typedef struct
 } WkCliCommand;
 
 int wk_cli_config (int argc, char **argv);
+int wk_cli_printers (int argc, char **argv);
 
 gboolean  wk_cli_parse (GOptionContext *context, int *argc, char ***argv);
 WkConfig *wk_cli_load_config (const char *path);
