@@ -84,6 +84,32 @@ write_all (int fd, const char *data, gsize size)
   return TRUE;
 }
 
+/* A temporary file of ours a crash left behind: ".NAME.pdf.XXXXXX". */
+static gboolean
+is_stale_temp (const char *name)
+{
+  const char *suffix = g_strrstr (name, ".pdf.");
+
+  return name[0] == '.' && suffix != NULL && strlen (suffix) == 11;
+}
+
+/* Deletes what an interrupted write left in the folder: it holds patient data. */
+static void
+remove_stale_temps (Folder *f)
+{
+  g_autoptr (GDir) dir = g_dir_open (f->folder, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (is_stale_temp (name))
+      {
+        g_autofree char *path = g_build_filename (f->folder, name, NULL);
+
+        if (g_unlink (path) == 0)
+          g_message ("Deleted %s, left by an interrupted write", path);
+      }
+}
+
 static int
 folder_submit (WkPrinter    *printer,
                const char   *job_name,
@@ -105,6 +131,8 @@ folder_submit (WkPrinter    *printer,
                    "Cannot make the PDF folder %s: %s", f->folder, g_strerror (saved));
       return 0;
     }
+  if (!f->told)
+    remove_stale_temps (f);
   fd = g_mkstemp_full (temp, O_WRONLY | O_CLOEXEC, 0600);
   if (fd < 0)
     {

@@ -717,6 +717,7 @@ test_folder (void)
   g_autoptr (WkJobStatus) job = NULL;
   g_autofree char *first = g_build_filename (folder, "7a-chart-01.pdf", NULL);
   g_autofree char *second = g_build_filename (folder, "7a-chart-01-2.pdf", NULL);
+  g_autofree char *stale = NULL;
   g_autofree char *contents = NULL;
   g_autoptr (GDir) dir = NULL;
   gsize       length = 0;
@@ -746,13 +747,19 @@ test_folder (void)
   g_assert_cmpint (stat (folder, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 0777, ==, 0700);
 
-  /* The same chart again never overwrites the first file. */
-  g_assert_cmpint (wk_printer_submit (printer, "7a-chart-01", pdf, NULL, &error), ==, job_id + 1);
+  /* After a crash in the middle of a write (a hidden temp file) and a restart, the same
+   * chart again never overwrites the first file. */
+  stale = g_build_filename (folder, ".7a-chart-09.pdf.Ab12Cd", NULL);
+  g_assert_true (g_file_set_contents (stale, "%PDF-1.5 half", -1, NULL));
+  g_clear_pointer (&printer, wk_printer_unref);
+  printer = wk_printer_new ("pdf", folder, NULL, &error);
+  g_assert_cmpint (wk_printer_submit (printer, "7a-chart-01", pdf, NULL, &error), ==, 1);
   g_assert_true (g_file_test (second, G_FILE_TEST_IS_REGULAR));
-  g_assert_true (wk_printer_purge_job (printer, job_id, NULL, &error));
+  g_assert_true (wk_printer_purge_job (printer, 1, NULL, &error));
   g_assert_true (g_file_test (first, G_FILE_TEST_IS_REGULAR));
 
-  /* No temporary file left beside them. */
+  /* No temporary file left beside them, not even the one of an earlier crash. */
+  g_assert_false (g_file_test (stale, G_FILE_TEST_EXISTS));
   dir = g_dir_open (folder, 0, NULL);
   for (const char *name; (name = g_dir_read_name (dir)) != NULL; n_files++)
     g_assert_false (name[0] == '.');
