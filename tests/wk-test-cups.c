@@ -649,6 +649,33 @@ start_printer (WkTestPrinter *printer, int port)
   g_error ("ippeveprinter %s did not start; see %s", printer->name, printer->dir);
 }
 
+/* Whether cupsd has loaded queue @name's PPD: it then reports the paper sizes. */
+static gboolean
+queue_is_ready (WkTestCups *cups, const char *name)
+{
+  static const char *const wanted[] = { "media-supported", "printer-make-and-model" };
+  const char              *colon = strrchr (cups->server, ':');
+  http_t                  *http = httpConnect2 ("127.0.0.1", atoi (colon + 1), NULL, AF_INET,
+                                                HTTP_ENCRYPTION_IF_REQUESTED, 1, 1000, NULL);
+  g_autofree char         *uri = g_strdup_printf ("ipp://%s/printers/%s", cups->server, name);
+  g_autofree char         *resource = g_strdup_printf ("/printers/%s", name);
+  ipp_t                   *request, *response;
+  ipp_attribute_t         *media;
+  gboolean                 ready;
+
+  g_assert_nonnull (http);
+  request = ippNewRequest (IPP_OP_GET_PRINTER_ATTRIBUTES);
+  ippAddString (request, IPP_TAG_OPERATION, IPP_TAG_URI, "printer-uri", NULL, uri);
+  ippAddStrings (request, IPP_TAG_OPERATION, IPP_TAG_KEYWORD, "requested-attributes",
+                 G_N_ELEMENTS (wanted), NULL, wanted);
+  response = cupsDoRequest (http, request, resource);
+  media = response != NULL ? ippFindAttribute (response, "media-supported", IPP_TAG_ZERO) : NULL;
+  ready = media != NULL && ippGetCount (media) > 0;
+  ippDelete (response);
+  httpClose (http);
+  return ready;
+}
+
 /**
  * wk_test_cups_add_printer:
  * @cups: a #WkTestCups
@@ -675,8 +702,19 @@ wk_test_cups_add_printer (WkTestCups *cups, const char *name, gboolean queue)
   g_ptr_array_add (cups->printers, printer);
   start_printer (printer, 0);
   if (queue)
-    wk_test_cups_run_tool (cups, "lpadmin", "-p", name, "-E", "-v", printer->uri, "-m",
-                           "everywhere", NULL);
+    {
+      gint64 deadline = g_get_monotonic_time () + READY_TIMEOUT_US;
+
+      wk_test_cups_run_tool (cups, "lpadmin", "-p", name, "-E", "-v", printer->uri, "-m",
+                             "everywhere", NULL);
+      /* lpadmin returns before cupsd has loaded the queue's PPD; a job sent before that
+       * is aborted ("Unable to convert file"). */
+      while (!queue_is_ready (cups, name))
+        {
+          g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+          g_usleep (5000);
+        }
+    }
   return printer;
 }
 
