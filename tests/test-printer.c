@@ -517,15 +517,19 @@ test_states (void)
   g_assert_cmpint (status->state, ==, WK_PRINTER_STATE_PROCESSING);
 }
 
+/* Runs `wardkeep printers`; @cups_server: CUPS_SERVER for it alone, or NULL. */
 static int
-run_wardkeep_printers (const char *config, char **out, char **err)
+run_wardkeep_printers (const char *config, const char *cups_server, char **out, char **err)
 {
   g_autofree char *program = wk_test_build_path ("kiosk", "cli", "wardkeep", NULL);
   const char      *argv[] = { program, "printers", "--config", config, NULL };
+  g_auto (GStrv) envp = g_environ_unsetenv (g_get_environ (), "CUPS_SERVER");
   g_autoptr (GError) error = NULL;
   int status = 0;
 
-  g_assert_true (g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err,
+  if (cups_server != NULL)
+    envp = g_environ_setenv (envp, "CUPS_SERVER", cups_server, TRUE);
+  g_assert_true (g_spawn_sync (NULL, (char **)argv, envp, G_SPAWN_DEFAULT, NULL, NULL, out, err,
                                &status, &error));
   g_assert_no_error (error);
   return g_spawn_check_wait_status (status, NULL) ? 0 : WEXITSTATUS (status);
@@ -554,7 +558,7 @@ test_cli_printers (void)
 
   /* In the order charts go to them; a stopped one is named, with CUPS's own words. */
   wk_test_cups_disable (cups, "bay", "Tray 2 jammed");
-  g_assert_cmpint (run_wardkeep_printers (config, &out, &err), ==, 1);
+  g_assert_cmpint (run_wardkeep_printers (config, NULL, &out, &err), ==, 1);
   expected = g_strdup_printf ("1. office — Ward 7A office laser, first choice (cups office)\n"
                               "   Ready\n"
                               "2. bay (cups bay)\n"
@@ -572,8 +576,19 @@ test_cli_printers (void)
   g_clear_pointer (&err, g_free);
 
   wk_test_cups_enable (cups, "bay");
-  g_assert_cmpint (run_wardkeep_printers (config, &out, &err), ==, 0);
+  g_assert_cmpint (run_wardkeep_printers (config, NULL, &out, &err), ==, 0);
   g_assert_cmpstr (err, ==, "");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* Without `server`, a queue is on the machine's CUPS: libcups's default, here set for
+   * the child alone. */
+  g_free (text);
+  text = g_strdup ("[ward]\nid = 7A\n[printer office]\nuri = office\n");
+  g_assert_true (g_file_set_contents (config, text, -1, NULL));
+  g_assert_cmpint (run_wardkeep_printers (config, wk_test_cups_get_server (cups), &out, &err), ==,
+                   0);
+  g_assert_cmpstr (out, ==, "1. office, first choice (cups office)\n   Ready\n");
   g_unlink (config);
 }
 
