@@ -596,20 +596,35 @@ describe_job_failure (WkJobStatus *status)
   return g_strdup (what);
 }
 
-/* cupsd finishes canceling a job that was printing only once its filters and backend
- * have exited, and writes the job's record again then: a purge must come after that. */
+/* Purges a canceled job from cupsd. cupsd finishes canceling a job that was printing only
+ * once its filters and backend have exited, and writes the job's record again then: so
+ * for such a job the purge waits until the queue has stopped printing it. A purge is
+ * repeated until cupsd no longer knows the job (a few seconds at most; a purge CUPS
+ * refuses is not repeated). */
 static void
-purge_when_final (WkPrinter *printer, int job_id)
+purge_when_final (WkPrinter *printer, int job_id, gboolean was_processing)
 {
+  if (!wk_printer_spools (printer))
+    return;
+  for (int i = 0; was_processing && i < 200; i++)
+    {
+      g_autoptr (WkPrinterStatus) status = wk_printer_get_status (printer, NULL, NULL);
+
+      if (status->state != WK_PRINTER_STATE_PROCESSING)
+        break;
+      g_usleep (50000);
+    }
   for (int i = 0; i < 100; i++)
     {
       g_autoptr (WkJobStatus) status = wk_printer_get_job_status (printer, job_id, NULL, NULL);
 
-      if (status == NULL || wk_job_state_is_final (status->state))
-        break;
+      if (status == NULL)
+        return; /* gone (or unreachable) */
+      if (wk_job_state_is_final (status->state)
+          && !wk_printer_purge_job (printer, job_id, NULL, NULL))
+        return;
       g_usleep (50000);
     }
-  wk_printer_purge_job (printer, job_id, NULL, NULL);
 }
 
 /* Before documents leave printer @p: those it printed meanwhile count as printed; the
@@ -637,7 +652,8 @@ settle (Run *run, guint p)
       if (status == NULL || !wk_job_state_is_final (status->state))
         {
           if (wk_printer_cancel_job (printer, item->job_id, NULL, &error))
-            purge_when_final (printer, item->job_id);
+            purge_when_final (printer, item->job_id,
+                              status != NULL && status->state == WK_JOB_STATE_PROCESSING);
           else
             {
               g_clear_pointer (&status, wk_job_status_free);
@@ -856,13 +872,16 @@ abandon (Run *run)
     {
       Item      *item = item_at (run, i);
       WkPrinter *printer;
+      g_autoptr (WkJobStatus) status = NULL;
 
       if (item->state != ITEM_SUBMITTED)
         continue;
       printer = run->printers->pdata[item->printer];
+      status = wk_printer_get_job_status (printer, item->job_id, NULL, NULL);
       if (wk_printer_cancel_job (printer, item->job_id, NULL, NULL))
         {
-          purge_when_final (printer, item->job_id);
+          purge_when_final (printer, item->job_id,
+                            status != NULL && status->state == WK_JOB_STATE_PROCESSING);
           item->job_id = 0;
         }
     }

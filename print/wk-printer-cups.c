@@ -515,6 +515,7 @@ _wk_printer_new_cups (const char              *name,
   g_autofree char *host = NULL;
   int              port = 0;
   Cups            *c;
+  WkPrinter       *printer;
 
   if (strstr (uri, "://") != NULL)
     {
@@ -581,5 +582,7 @@ _wk_printer_new_cups (const char              *name,
   c->duplex = settings->duplex;
   c->mono = settings->mono;
   c->media = g_strdup (settings->media);
-  return _wk_printer_new (&cups_backend, name, uri, settings, c);
+  printer = _wk_printer_new (&cups_backend, name, uri, settings, c);
+  _wk_printer_set_spools (printer, c->scheduler);
+  return printer;
 }

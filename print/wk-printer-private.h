@@ -36,6 +36,7 @@ WkPrinter       *_wk_printer_new (const WkPrinterBackend  *backend,
                                   const WkPrinterSettings *settings,
                                   gpointer                 data);
 gpointer         _wk_printer_get_data (WkPrinter *printer);
+void             _wk_printer_set_spools (WkPrinter *printer, gboolean spools);
 WkPrinterStatus *_wk_printer_status_new (WkPrinterState state,
                                          gboolean       accepting,
                                          GStrv          reasons,

@@ -19,6 +19,7 @@ struct _WkPrinter
   char                   *media;
   char                   *server;
   WkPrinterSettings       settings;
+  gboolean                spools;
   GMutex                  lock;
 };
 
@@ -71,6 +72,27 @@ gpointer
 _wk_printer_get_data (WkPrinter *printer)
 {
   return printer->data;
+}
+
+void
+_wk_printer_set_spools (WkPrinter *printer, gboolean spools)
+{
+  printer->spools = spools;
+}
+
+/**
+ * wk_printer_spools:
+ * @printer: a #WkPrinter
+ *
+ * Returns: whether the printer is a queue of a CUPS scheduler, which keeps each job's
+ *   document in its spool until wardkeep purges it
+ */
+gboolean
+wk_printer_spools (WkPrinter *printer)
+{
+  g_return_val_if_fail (printer != NULL, FALSE);
+
+  return printer->spools;
 }
 
 /**

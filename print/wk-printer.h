@@ -158,6 +158,7 @@ const char              *wk_printer_get_kind (WkPrinter *printer);
 const char              *wk_printer_get_description (WkPrinter *printer);
 void                     wk_printer_set_description (WkPrinter *printer, const char *description);
 const WkPrinterSettings *wk_printer_get_settings (WkPrinter *printer);
+gboolean                 wk_printer_spools (WkPrinter *printer);
 
 WkPrinterStatus              *
 wk_printer_get_status (WkPrinter *printer, GCancellable *cancellable, GError **error);

@@ -432,6 +432,8 @@ test_states (void)
   g_autoptr (GError) error = NULL;
 
   g_assert_cmpstr (wk_printer_get_kind (queue), ==, "cups");
+  g_assert_true (wk_printer_spools (queue));
+  g_assert_false (wk_printer_spools (direct));
 
   /* Ready. */
   status = wk_printer_get_status (queue, NULL, &error);

@@ -219,6 +219,7 @@ try_start_cupsd (WkTestCups *cups)
   /* PreserveJobFiles is left at CUPS's default (one day) on purpose: the spooler must
    * purge its jobs itself, and the tests check that it does. */
   text = g_strdup_printf ("LogLevel debug\n"
+                          "MaxLogSize 0\n"
                           "Listen 127.0.0.1:%d\n"
                           "Browsing No\n"
                           "BrowseLocalProtocols none\n"
