@@ -1,0 +1,1207 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* wk-mllp-listener.c — the HL7 feed's MLLP server: framing, TLS, allow-list, ACKs. */
+
+#define G_LOG_DOMAIN "wardkeep-snapshot"
+
+#include "wk-mllp-listener.h"
+
+#include "wk-snapshot-error.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+
+#define MLLP_START 0x0B
+#define MLLP_END 0x1C
+#define MLLP_CR 0x0D
+
+/* One read's worth; a connection owns one such buffer. */
+#define READ_CHUNK 16384
+/* Reading pauses while this many bytes of acknowledgements wait for a peer to read them. */
+#define OUT_HIGH_WATER 65536
+/* A frame buffer that grew beyond this is given back after its frame. */
+#define FRAME_KEEP 65536
+
+typedef enum
+{
+  FRAME_OUTSIDE,     /* between frames: waiting for 0x0B */
+  FRAME_INSIDE,      /* in a frame */
+  FRAME_END,         /* saw 0x1C, expecting 0x0D */
+  FRAME_DISCARD,     /* in an oversized frame: keeping its head only */
+  FRAME_DISCARD_END, /* saw 0x1C at the end of an oversized frame */
+} FrameState;
+
+typedef struct _Connection Connection;
+
+struct _WkMllpListener
+{
+  WkMllpHandler    handler;
+  gpointer         user_data;
+  GDestroyNotify   destroy;
+  WkMllpRefuseFunc refuse;
+  gpointer         refuse_data;
+
+  gsize            max_frame_size;
+  guint            idle_timeout_ms;
+  guint            frame_timeout_ms;
+  guint            max_connections;
+  GPtrArray       *allowed; /* GInetAddressMask; empty: nobody; NULL: everybody */
+  GTlsCertificate *certificate;
+  GTlsDatabase    *client_ca;
+
+  GSocketService *service;
+  GMainContext   *context;
+  guint16         port;
+  GHashTable     *connections; /* Connection set: the open ones */
+  guint           alive;       /* Connection structs not yet freed */
+  guint           next_id;
+
+  WkMllpStats stats;
+  char       *last_error;
+  gint64      last_error_at;
+};
+
+struct _Connection
+{
+  int             ref;
+  WkMllpListener *listener;
+  guint           id;
+  char           *peer;
+  GIOStream      *stream; /* the socket connection, or the TLS connection over it */
+  GSocket        *socket;
+  GCancellable   *cancellable;
+  GSource        *timer;
+  gint64          last_activity; /* monotonic µs */
+  gint64          frame_started; /* monotonic µs, while in a frame */
+
+  guint8 *rbuf;
+  gsize   rpos, rlen;
+
+  FrameState  state;
+  GByteArray *frame;     /* the frame so far, or the head of an oversized one */
+  gsize       discarded; /* length of an oversized frame so far */
+  gboolean    in_garbage;
+
+  GByteArray *out;     /* acknowledgements waiting to be written */
+  GByteArray *writing; /* the ones being written */
+  gsize       accounted;
+
+  gboolean handshaking, reading, eof, closed, closing_stream;
+};
+
+static void start_read (Connection *conn);
+static void process (Connection *conn);
+static void close_connection (Connection *conn);
+
+static void note_error (WkMllpListener *listener, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+/* Keeps the last problem a peer caused for the daemon's status, and logs it. Peers
+ * misbehave; that is not a bug of ours, so it is a message, not a warning. */
+static void
+note_error (WkMllpListener *listener, const char *format, ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  g_free (listener->last_error);
+  listener->last_error = g_strdup_vprintf (format, args);
+  va_end (args);
+  listener->last_error_at = g_get_real_time ();
+  g_message ("MLLP: %s", listener->last_error);
+}
+
+static Connection *
+connection_ref (Connection *conn)
+{
+  conn->ref++;
+  return conn;
+}
+
+static void
+connection_unref (Connection *conn)
+{
+  if (--conn->ref > 0)
+    return;
+  g_assert (conn->closed);
+  conn->listener->alive--;
+  g_clear_object (&conn->stream);
+  g_clear_object (&conn->socket);
+  g_clear_object (&conn->cancellable);
+  g_clear_pointer (&conn->frame, g_byte_array_unref);
+  g_clear_pointer (&conn->out, g_byte_array_unref);
+  g_clear_pointer (&conn->writing, g_byte_array_unref);
+  g_free (conn->rbuf);
+  g_free (conn->peer);
+  g_free (conn);
+}
+
+/* Brings the listener's count of buffered bytes up to date with this connection's. */
+static void
+account (Connection *conn)
+{
+  WkMllpListener *listener = conn->listener;
+  gsize           now = 0;
+
+  if (conn->frame != NULL)
+    now += conn->frame->len;
+  if (conn->out != NULL)
+    now += conn->out->len;
+  if (conn->writing != NULL)
+    now += conn->writing->len;
+  listener->stats.buffered_bytes = listener->stats.buffered_bytes - conn->accounted + now;
+  listener->stats.buffered_peak
+      = MAX (listener->stats.buffered_peak, listener->stats.buffered_bytes);
+  conn->accounted = now;
+}
+
+static void
+touch (Connection *conn)
+{
+  conn->last_activity = g_get_monotonic_time ();
+}
+
+/* The idle and frame deadlines, checked by one timer per connection. */
+static gint64
+next_deadline (Connection *conn)
+{
+  WkMllpListener *listener = conn->listener;
+  gint64          deadline = conn->last_activity + (gint64)listener->idle_timeout_ms * 1000;
+
+  if (conn->state != FRAME_OUTSIDE)
+    deadline = MIN (deadline, conn->frame_started + (gint64)listener->frame_timeout_ms * 1000);
+  return deadline;
+}
+
+static gboolean
+timer_cb (gpointer data)
+{
+  Connection     *conn = data;
+  WkMllpListener *listener = conn->listener;
+  gint64          now = g_get_monotonic_time ();
+
+  if (now >= conn->last_activity + (gint64)listener->idle_timeout_ms * 1000)
+    {
+      listener->stats.idle_closed++;
+      note_error (listener, "connection #%u from %s closed: nothing for %u ms (idle timeout)",
+                  conn->id, conn->peer, listener->idle_timeout_ms);
+      close_connection (conn);
+      return G_SOURCE_REMOVE;
+    }
+  if (conn->state != FRAME_OUTSIDE
+      && now >= conn->frame_started + (gint64)listener->frame_timeout_ms * 1000)
+    {
+      listener->stats.idle_closed++;
+      note_error (listener,
+                  "connection #%u from %s closed: a frame begun %u ms ago has not ended "
+                  "(frame timeout); %zu bytes dropped",
+                  conn->id, conn->peer, listener->frame_timeout_ms,
+                  conn->state >= FRAME_DISCARD ? conn->discarded : conn->frame->len);
+      close_connection (conn);
+      return G_SOURCE_REMOVE;
+    }
+  g_source_set_ready_time (conn->timer, next_deadline (conn));
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+timer_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
+{
+  return callback (user_data);
+}
+
+static GSourceFuncs timer_funcs = { NULL, NULL, timer_dispatch, NULL, NULL, NULL };
+
+static void
+start_timer (Connection *conn)
+{
+  conn->timer = g_source_new (&timer_funcs, sizeof (GSource));
+  g_source_set_name (conn->timer, "wardkeep MLLP connection timer");
+  g_source_set_callback (conn->timer, timer_cb, conn, NULL);
+  g_source_set_ready_time (conn->timer, next_deadline (conn));
+  g_source_attach (conn->timer, conn->listener->context);
+}
+
+static void
+stream_closed_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Connection *conn = data;
+
+  g_io_stream_close_finish (G_IO_STREAM (source), result, NULL);
+  connection_unref (conn);
+}
+
+/* Once no operation is pending on the stream, closes it; until then the cancelled
+ * operations are still to report back. */
+static void
+maybe_close_stream (Connection *conn)
+{
+  if (!conn->closed || conn->closing_stream || conn->reading || conn->writing != NULL
+      || conn->handshaking)
+    return;
+  conn->closing_stream = TRUE;
+  /* Closing the socket itself is immediate and cannot wait on a peer that reads nothing
+   * (a TLS close would try to send close_notify to it). */
+  g_socket_close (conn->socket, NULL);
+  g_io_stream_close_async (conn->stream, G_PRIORITY_DEFAULT, NULL, stream_closed_cb,
+                           connection_ref (conn));
+}
+
+static void
+close_connection (Connection *conn)
+{
+  WkMllpListener *listener = conn->listener;
+
+  if (conn->closed)
+    return;
+  conn->closed = TRUE;
+  connection_ref (conn); /* the table's reference goes below */
+  /* A frame still arriving is dropped with the connection. */
+  if (conn->state != FRAME_OUTSIDE)
+    listener->stats.frames_refused++;
+  g_cancellable_cancel (conn->cancellable);
+  if (conn->timer != NULL)
+    {
+      g_source_destroy (conn->timer);
+      g_clear_pointer (&conn->timer, g_source_unref);
+    }
+  g_byte_array_set_size (conn->frame, 0);
+  g_byte_array_set_size (conn->out, 0);
+  account (conn);
+  listener->stats.connections_open--;
+  g_debug ("MLLP connection #%u from %s closed", conn->id, conn->peer);
+  g_hash_table_remove (listener->connections, conn);
+  maybe_close_stream (conn);
+  connection_unref (conn);
+}
+
+static void write_cb (GObject *source, GAsyncResult *result, gpointer data);
+
+static void
+start_write (Connection *conn)
+{
+  GOutputStream *output;
+
+  if (conn->closed || conn->writing != NULL || conn->out->len == 0)
+    return;
+  conn->writing = conn->out;
+  conn->out = g_byte_array_sized_new (256);
+  output = g_io_stream_get_output_stream (conn->stream);
+  g_output_stream_write_all_async (output, conn->writing->data, conn->writing->len,
+                                   G_PRIORITY_DEFAULT, conn->cancellable, write_cb,
+                                   connection_ref (conn));
+}
+
+static void
+write_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Connection *conn = data;
+  g_autoptr (GError) error = NULL;
+
+  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error);
+  g_clear_pointer (&conn->writing, g_byte_array_unref);
+  account (conn);
+  if (!conn->closed)
+    {
+      if (error != NULL)
+        {
+          note_error (conn->listener, "connection #%u from %s: cannot send an acknowledgement: %s",
+                      conn->id, conn->peer, error->message);
+          close_connection (conn);
+        }
+      else
+        {
+          touch (conn);
+          start_write (conn);
+          /* Acknowledgements drained: go on with what was read, or read more. */
+          process (conn);
+        }
+    }
+  maybe_close_stream (conn);
+  connection_unref (conn);
+}
+
+static void
+queue_framed (Connection *conn, GBytes *ack)
+{
+  static const guint8 start = MLLP_START, end[] = { MLLP_END, MLLP_CR };
+  gsize               size = 0;
+  const guint8       *data = g_bytes_get_data (ack, &size);
+
+  g_byte_array_append (conn->out, &start, 1);
+  g_byte_array_append (conn->out, data, size);
+  g_byte_array_append (conn->out, end, 2);
+  account (conn);
+  start_write (conn);
+}
+
+/* Forgets the frame and gives back a buffer that grew large for it. */
+static void
+reset_frame (Connection *conn)
+{
+  if (conn->frame->len > FRAME_KEEP)
+    {
+      g_byte_array_unref (conn->frame);
+      conn->frame = g_byte_array_sized_new (4096);
+    }
+  else
+    g_byte_array_set_size (conn->frame, 0);
+  conn->discarded = 0;
+  conn->state = FRAME_OUTSIDE;
+  account (conn);
+}
+
+static void
+begin_frame (Connection *conn)
+{
+  reset_frame (conn);
+  conn->state = FRAME_INSIDE;
+  conn->frame_started = g_get_monotonic_time ();
+  conn->in_garbage = FALSE;
+}
+
+static void
+dispatch_frame (Connection *conn)
+{
+  WkMllpListener *listener = conn->listener;
+  g_autoptr (GBytes) ack = NULL;
+
+  listener->stats.frames++;
+  ack = listener->handler (conn->frame->data, conn->frame->len, listener->user_data);
+  g_assert (ack != NULL);
+  reset_frame (conn);
+  queue_framed (conn, ack);
+}
+
+/* An oversized frame has ended: refuse it from its head, or close when that cannot be. */
+static void
+refuse_oversized (Connection *conn)
+{
+  WkMllpListener *listener = conn->listener;
+  g_autoptr (GBytes) ack = NULL;
+  g_autofree char *reason = NULL;
+  const guint8    *cr;
+  gsize            head;
+
+  listener->stats.frames_refused++;
+  reason = g_strdup_printf ("the message is %zu bytes long; the largest this kiosk takes is %zu "
+                            "bytes ([feed] max-frame-size)",
+                            conn->discarded, listener->max_frame_size);
+  note_error (listener, "connection #%u from %s: message refused: %s", conn->id, conn->peer,
+              reason);
+  /* The head, cut after the first segment: the MSH segment only. */
+  cr = memchr (conn->frame->data, MLLP_CR, conn->frame->len);
+  head = cr != NULL ? (gsize)(cr - conn->frame->data) + 1 : conn->frame->len;
+  if (listener->refuse != NULL)
+    ack = listener->refuse (conn->frame->data, head, reason, listener->refuse_data);
+  reset_frame (conn);
+  if (ack == NULL)
+    {
+      note_error (listener,
+                  "connection #%u from %s closed: an oversized message without a readable MSH "
+                  "segment cannot be refused with an acknowledgement",
+                  conn->id, conn->peer);
+      close_connection (conn);
+      return;
+    }
+  queue_framed (conn, ack);
+}
+
+static void
+drop_frame (Connection *conn, const char *why)
+{
+  WkMllpListener *listener = conn->listener;
+  gsize           size = conn->state >= FRAME_DISCARD ? conn->discarded : conn->frame->len;
+
+  listener->stats.frames_refused++;
+  note_error (listener, "connection #%u from %s: a frame of %zu bytes dropped unanswered: %s",
+              conn->id, conn->peer, size, why);
+  reset_frame (conn);
+}
+
+/* Appends frame bytes, switching to discarding once the frame is too large. */
+static void
+append_to_frame (Connection *conn, const guint8 *data, gsize n)
+{
+  WkMllpListener *listener = conn->listener;
+
+  if (conn->state == FRAME_INSIDE && conn->frame->len + n > listener->max_frame_size)
+    {
+      gsize keep = conn->frame->len < WK_MLLP_HEAD_SIZE ? WK_MLLP_HEAD_SIZE - conn->frame->len : 0;
+
+      keep = MIN (keep, n);
+      conn->discarded = conn->frame->len + n;
+      g_byte_array_append (conn->frame, data, keep);
+      g_byte_array_set_size (conn->frame, MIN (conn->frame->len, WK_MLLP_HEAD_SIZE));
+      conn->state = FRAME_DISCARD;
+    }
+  else if (conn->state == FRAME_INSIDE)
+    g_byte_array_append (conn->frame, data, n);
+  else
+    conn->discarded += n;
+  account (conn);
+}
+
+/* Runs the framing over what has been read, until it is used up or too many
+ * acknowledgements wait for the peer. */
+static void
+process (Connection *conn)
+{
+  WkMllpListener *listener = conn->listener;
+
+  while (!conn->closed && conn->rpos < conn->rlen && conn->out->len < OUT_HIGH_WATER)
+    {
+      const guint8 *p = conn->rbuf + conn->rpos;
+      gsize         left = conn->rlen - conn->rpos;
+      guint8        b = *p;
+
+      switch (conn->state)
+        {
+        case FRAME_OUTSIDE:
+          conn->rpos++;
+          if (b == MLLP_START)
+            begin_frame (conn);
+          else if (b != '\r' && b != '\n')
+            {
+              listener->stats.garbage_bytes++;
+              if (!conn->in_garbage)
+                note_error (listener,
+                            "connection #%u from %s: bytes outside any MLLP frame dropped "
+                            "(a frame starts with 0x0B)",
+                            conn->id, conn->peer);
+              conn->in_garbage = TRUE;
+            }
+          break;
+
+        case FRAME_INSIDE:
+        case FRAME_DISCARD:
+          {
+            gsize n = 0;
+
+            /* The run of message bytes up to the next framing byte, in one go. */
+            while (n < left && p[n] != MLLP_END && p[n] != MLLP_START)
+              n++;
+            if (n > 0)
+              {
+                append_to_frame (conn, p, n);
+                conn->rpos += n;
+                break;
+              }
+            conn->rpos++;
+            if (b == MLLP_END)
+              conn->state = conn->state == FRAME_INSIDE ? FRAME_END : FRAME_DISCARD_END;
+            else
+              {
+                drop_frame (conn, "a new frame (0x0B) began before it ended (0x1C 0x0D)");
+                begin_frame (conn);
+              }
+            break;
+          }
+
+        case FRAME_END:
+        case FRAME_DISCARD_END:
+          if (b == MLLP_CR)
+            {
+              conn->rpos++;
+              if (conn->state == FRAME_END)
+                dispatch_frame (conn);
+              else
+                refuse_oversized (conn);
+            }
+          else
+            {
+              /* Not consumed: a 0x0B here starts the next frame. */
+              drop_frame (conn, "its end byte 0x1C was not followed by 0x0D");
+            }
+          break;
+        }
+    }
+  if (!conn->closed && conn->rpos == conn->rlen)
+    start_read (conn);
+}
+
+static void
+read_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Connection *conn = data;
+  g_autoptr (GError) error = NULL;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+
+  conn->reading = FALSE;
+  if (!conn->closed)
+    {
+      if (n < 0)
+        {
+          note_error (conn->listener, "connection #%u from %s: cannot read: %s", conn->id,
+                      conn->peer, error->message);
+          close_connection (conn);
+        }
+      else if (n == 0)
+        {
+          if (conn->state != FRAME_OUTSIDE)
+            drop_frame (conn, "the peer closed the connection before the frame ended");
+          conn->eof = TRUE;
+          /* Close once the last acknowledgements are out. */
+          if (conn->writing == NULL && conn->out->len == 0)
+            close_connection (conn);
+        }
+      else
+        {
+          touch (conn);
+          conn->rpos = 0;
+          conn->rlen = n;
+          process (conn);
+        }
+    }
+  if (conn->eof && !conn->closed && conn->writing == NULL && conn->out->len == 0)
+    close_connection (conn);
+  maybe_close_stream (conn);
+  connection_unref (conn);
+}
+
+static void
+start_read (Connection *conn)
+{
+  if (conn->closed || conn->reading || conn->handshaking)
+    return;
+  if (conn->eof)
+    {
+      if (conn->writing == NULL && conn->out->len == 0)
+        close_connection (conn);
+      return;
+    }
+  conn->reading = TRUE;
+  conn->rpos = conn->rlen = 0;
+  g_input_stream_read_async (g_io_stream_get_input_stream (conn->stream), conn->rbuf, READ_CHUNK,
+                             G_PRIORITY_DEFAULT, conn->cancellable, read_cb, connection_ref (conn));
+}
+
+static void
+handshake_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Connection *conn = data;
+  g_autoptr (GError) error = NULL;
+  gboolean ok = g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error);
+
+  conn->handshaking = FALSE;
+  if (!conn->closed)
+    {
+      if (!ok)
+        {
+          conn->listener->stats.connections_refused++;
+          note_error (conn->listener, "connection #%u from %s refused: TLS handshake failed: %s",
+                      conn->id, conn->peer, error->message);
+          close_connection (conn);
+        }
+      else
+        {
+          touch (conn);
+          start_read (conn);
+        }
+    }
+  maybe_close_stream (conn);
+  connection_unref (conn);
+}
+
+/* An IPv4 address mapped into IPv6 (::ffff:a.b.c.d) as the IPv4 address it is. */
+static GInetAddress *
+unmap_address (GInetAddress *address)
+{
+  if (g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6)
+    {
+      const guint8       *b = g_inet_address_to_bytes (address);
+      static const guint8 prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+      if (memcmp (b, prefix, sizeof prefix) == 0)
+        return g_inet_address_new_from_bytes (b + 12, G_SOCKET_FAMILY_IPV4);
+    }
+  return g_object_ref (address);
+}
+
+static gboolean
+peer_allowed (WkMllpListener *listener, GInetAddress *address)
+{
+  g_autoptr (GInetAddress) plain = NULL;
+
+  if (listener->allowed == NULL)
+    return TRUE;
+  plain = unmap_address (address);
+  for (guint i = 0; i < listener->allowed->len; i++)
+    if (g_inet_address_mask_matches (listener->allowed->pdata[i], plain))
+      return TRUE;
+  return FALSE;
+}
+
+/* GIO leaves a server to decide on a client's certificate: accept exactly those that
+ * verified against the configured CA, with no error at all. */
+static gboolean
+accept_certificate_cb (GTlsConnection      *tls,
+                       GTlsCertificate     *certificate,
+                       GTlsCertificateFlags errors,
+                       gpointer             data)
+{
+  return errors == 0;
+}
+
+static gboolean
+incoming_cb (GSocketService    *service,
+             GSocketConnection *connection,
+             GObject           *source_object,
+             gpointer           data)
+{
+  WkMllpListener *listener = data;
+  g_autoptr (GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
+  g_autofree char *peer = NULL;
+  Connection      *conn;
+  GInetAddress    *address = NULL;
+
+  if (G_IS_INET_SOCKET_ADDRESS (remote))
+    {
+      g_autoptr (GInetAddress) plain
+          = unmap_address (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
+      g_autofree char *text = g_inet_address_to_string (plain);
+
+      address = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote));
+      peer = g_strdup_printf (
+          g_inet_address_get_family (plain) == G_SOCKET_FAMILY_IPV6 ? "[%s]:%u" : "%s:%u", text,
+          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (remote)));
+    }
+  else
+    peer = g_strdup ("an unknown peer");
+
+  if (address == NULL || !peer_allowed (listener, address))
+    {
+      listener->stats.connections_refused++;
+      note_error (listener, "connection from %s refused: not in the allow-list ([feed] allow)",
+                  peer);
+      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+      return TRUE;
+    }
+  if (listener->stats.connections_open >= listener->max_connections)
+    {
+      listener->stats.connections_refused++;
+      note_error (listener,
+                  "connection from %s refused: %u connections are open already ([feed] "
+                  "max-connections)",
+                  peer, listener->stats.connections_open);
+      g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+      return TRUE;
+    }
+
+  conn = g_new0 (Connection, 1);
+  conn->ref = 1; /* the connections table's */
+  conn->listener = listener;
+  conn->id = ++listener->next_id;
+  conn->peer = g_steal_pointer (&peer);
+  conn->socket = g_object_ref (g_socket_connection_get_socket (connection));
+  conn->cancellable = g_cancellable_new ();
+  conn->rbuf = g_malloc (READ_CHUNK);
+  conn->frame = g_byte_array_sized_new (4096);
+  conn->out = g_byte_array_sized_new (256);
+  listener->alive++;
+  listener->stats.connections_open++;
+  listener->stats.connections_total++;
+  g_hash_table_add (listener->connections, conn);
+  touch (conn);
+  /* Acknowledgements are small and awaited: send them at once. */
+  g_socket_set_option (conn->socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+  g_debug ("MLLP connection #%u from %s", conn->id, conn->peer);
+
+  if (listener->certificate != NULL)
+    {
+      g_autoptr (GError) error = NULL;
+      GIOStream *tls
+          = g_tls_server_connection_new (G_IO_STREAM (connection), listener->certificate, &error);
+
+      if (tls == NULL)
+        {
+          conn->stream = g_object_ref (G_IO_STREAM (connection));
+          listener->stats.connections_refused++;
+          note_error (listener, "connection #%u from %s refused: cannot set TLS up: %s", conn->id,
+                      conn->peer, error->message);
+          close_connection (conn);
+          return TRUE;
+        }
+      conn->stream = tls;
+      if (listener->client_ca != NULL)
+        {
+          g_tls_connection_set_database (G_TLS_CONNECTION (tls), listener->client_ca);
+          g_object_set (tls, "authentication-mode", G_TLS_AUTHENTICATION_REQUIRED, NULL);
+          g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_certificate_cb), NULL);
+        }
+      conn->handshaking = TRUE;
+      g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT,
+                                        conn->cancellable, handshake_cb, connection_ref (conn));
+    }
+  else
+    {
+      conn->stream = g_object_ref (G_IO_STREAM (connection));
+      start_read (conn);
+    }
+  start_timer (conn);
+  return TRUE;
+}
+
+/**
+ * wk_mllp_listener_new:
+ * @handler: applies each message and returns its acknowledgement
+ * @user_data: data for @handler
+ * @destroy: (nullable): frees @user_data with the listener
+ *
+ * Makes a listener with the defaults of the `[feed]` group: frames up to 1 MiB, a
+ * 15-minute idle timeout, a 30-second frame timeout, 64 connections, loopback peers
+ * only, no TLS. It listens once wk_mllp_listener_start() is called.
+ *
+ * Returns: (transfer full): the listener
+ */
+WkMllpListener *
+wk_mllp_listener_new (WkMllpHandler handler, gpointer user_data, GDestroyNotify destroy)
+{
+  WkMllpListener *listener;
+
+  g_return_val_if_fail (handler != NULL, NULL);
+
+  listener = g_new0 (WkMllpListener, 1);
+  listener->handler = handler;
+  listener->user_data = user_data;
+  listener->destroy = destroy;
+  listener->max_frame_size = 1048576;
+  listener->idle_timeout_ms = 15 * 60 * 1000;
+  listener->frame_timeout_ms = 30 * 1000;
+  listener->max_connections = 64;
+  listener->connections = g_hash_table_new_full (g_direct_hash, g_direct_equal,
+                                                 (GDestroyNotify)connection_unref, NULL);
+  if (!wk_mllp_parse_allow_list ("127.0.0.1, ::1", &listener->allowed, NULL))
+    g_assert_not_reached ();
+  return listener;
+}
+
+/**
+ * wk_mllp_listener_new_from_config:
+ * @config: the configuration; its `[feed]` group is used
+ * @handler: applies each message and returns its acknowledgement
+ * @user_data: data for @handler
+ * @destroy: (nullable): frees @user_data with the listener (also on failure)
+ * @error: return location for a #GError
+ *
+ * Makes a listener as `[feed]` says (allow-list, TLS files, sizes and timeouts). It
+ * listens once wk_mllp_listener_start() is called with `[feed] address` and `port`.
+ *
+ * Returns: (transfer full) (nullable): the listener, or %NULL with
+ *   %WK_SNAPSHOT_ERROR_CONFIG (an unreadable TLS file, a certificate without a key, ...)
+ */
+WkMllpListener *
+wk_mllp_listener_new_from_config (WkConfig      *config,
+                                  WkMllpHandler  handler,
+                                  gpointer       user_data,
+                                  GDestroyNotify destroy,
+                                  GError       **error)
+{
+  g_autoptr (WkMllpListener) listener = wk_mllp_listener_new (handler, user_data, destroy);
+  const char *certificate = wk_config_get_string (config, "feed", "tls-certificate");
+  const char *key = wk_config_get_string (config, "feed", "tls-key");
+  const char *client_ca = wk_config_get_string (config, "feed", "tls-client-ca");
+
+  wk_mllp_listener_set_max_frame_size (listener,
+                                       wk_config_get_int (config, "feed", "max-frame-size"));
+  wk_mllp_listener_set_max_connections (listener,
+                                        wk_config_get_int (config, "feed", "max-connections"));
+  wk_mllp_listener_set_idle_timeout (listener,
+                                     wk_config_get_duration_ms (config, "feed", "idle-timeout"));
+  listener->frame_timeout_ms = wk_config_get_duration_ms (config, "feed", "frame-timeout");
+  if (!wk_mllp_listener_set_allowed_peers (listener, wk_config_get_string (config, "feed", "allow"),
+                                           error))
+    return NULL;
+  if (certificate != NULL || key != NULL || client_ca != NULL)
+    {
+      if (certificate == NULL || key == NULL)
+        {
+          g_set_error (error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_CONFIG,
+                       "%s: [feed] TLS needs both tls-certificate and tls-key (%s is missing)",
+                       wk_config_get_path (config),
+                       certificate == NULL ? "tls-certificate" : "tls-key");
+          return NULL;
+        }
+      if (!wk_mllp_listener_set_tls (listener, certificate, key, client_ca, error))
+        return NULL;
+    }
+  return g_steal_pointer (&listener);
+}
+
+/**
+ * wk_mllp_listener_free:
+ * @listener: (nullable) (transfer full): a #WkMllpListener
+ *
+ * Stops listening, closes every connection and frees the listener. Runs the listener's
+ * main context until the closed connections' cancelled operations have reported back.
+ */
+void
+wk_mllp_listener_free (WkMllpListener *listener)
+{
+  if (listener == NULL)
+    return;
+  if (listener->service != NULL)
+    {
+      g_socket_service_stop (listener->service);
+      g_socket_listener_close (G_SOCKET_LISTENER (listener->service));
+      g_signal_handlers_disconnect_by_data (listener->service, listener);
+    }
+  {
+    g_autoptr (GPtrArray) open = g_ptr_array_new ();
+    GHashTableIter iter;
+    gpointer       key;
+
+    g_hash_table_iter_init (&iter, listener->connections);
+    while (g_hash_table_iter_next (&iter, &key, NULL))
+      g_ptr_array_add (open, key);
+    for (guint i = 0; i < open->len; i++)
+      close_connection (open->pdata[i]);
+  }
+  while (listener->alive > 0)
+    g_main_context_iteration (listener->context, TRUE);
+  g_clear_object (&listener->service);
+  g_clear_pointer (&listener->context, g_main_context_unref);
+  g_hash_table_unref (listener->connections);
+  g_clear_pointer (&listener->allowed, g_ptr_array_unref);
+  g_clear_object (&listener->certificate);
+  g_clear_object (&listener->client_ca);
+  if (listener->destroy != NULL)
+    listener->destroy (listener->user_data);
+  g_free (listener->last_error);
+  g_free (listener);
+}
+
+/**
+ * wk_mllp_listener_set_refuse_func:
+ * @listener: a #WkMllpListener
+ * @func: (nullable): builds the `MSA|AR` of an oversized frame; %NULL closes the
+ *   connection on an oversized frame instead
+ * @user_data: data for @func
+ */
+void
+wk_mllp_listener_set_refuse_func (WkMllpListener  *listener,
+                                  WkMllpRefuseFunc func,
+                                  gpointer         user_data)
+{
+  g_return_if_fail (listener != NULL);
+
+  listener->refuse = func;
+  listener->refuse_data = user_data;
+}
+
+/**
+ * wk_mllp_listener_set_max_frame_size:
+ * @listener: a #WkMllpListener
+ * @max_frame_size: the largest message taken, in bytes (at least %WK_MLLP_HEAD_SIZE)
+ */
+void
+wk_mllp_listener_set_max_frame_size (WkMllpListener *listener, gsize max_frame_size)
+{
+  g_return_if_fail (listener != NULL);
+  g_return_if_fail (max_frame_size >= WK_MLLP_HEAD_SIZE);
+
+  listener->max_frame_size = max_frame_size;
+}
+
+/**
+ * wk_mllp_listener_set_idle_timeout:
+ * @listener: a #WkMllpListener
+ * @timeout_ms: a connection on which nothing is read or written for this long is
+ *   closed; a frame begun must end within the smaller of this and the frame timeout
+ */
+void
+wk_mllp_listener_set_idle_timeout (WkMllpListener *listener, guint timeout_ms)
+{
+  g_return_if_fail (listener != NULL);
+  g_return_if_fail (timeout_ms > 0);
+
+  listener->idle_timeout_ms = timeout_ms;
+  listener->frame_timeout_ms = MIN (listener->frame_timeout_ms, timeout_ms);
+}
+
+/**
+ * wk_mllp_listener_set_max_connections:
+ * @listener: a #WkMllpListener
+ * @max_connections: how many connections may be open at once; more are closed at once
+ */
+void
+wk_mllp_listener_set_max_connections (WkMllpListener *listener, guint max_connections)
+{
+  g_return_if_fail (listener != NULL);
+  g_return_if_fail (max_connections > 0);
+
+  listener->max_connections = max_connections;
+}
+
+/**
+ * wk_mllp_parse_allow_list:
+ * @allow: addresses and networks ("10.1.2.3, 10.1.4.0/24, ::1"), separated by commas,
+ *   semicolons or spaces; "*" for any peer
+ * @masks: (out) (transfer full) (optional): the #GInetAddressMask of each entry, or %NULL
+ *   for "*"
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE when every entry is an address or network; %FALSE with
+ *   %WK_SNAPSHOT_ERROR_CONFIG naming the first one that is not
+ */
+gboolean
+wk_mllp_parse_allow_list (const char *allow, GPtrArray **masks, GError **error)
+{
+  g_auto (GStrv) entries = NULL;
+  g_autoptr (GPtrArray) result = g_ptr_array_new_with_free_func (g_object_unref);
+  gboolean any = FALSE;
+
+  g_return_val_if_fail (allow != NULL, FALSE);
+
+  entries = g_strsplit_set (allow, ",; \t", -1);
+  for (guint i = 0; entries[i] != NULL; i++)
+    {
+      g_autoptr (GError) local_error = NULL;
+      GInetAddressMask *mask;
+
+      if (entries[i][0] == '\0')
+        continue;
+      if (strcmp (entries[i], "*") == 0)
+        {
+          any = TRUE;
+          continue;
+        }
+      mask = g_inet_address_mask_new_from_string (entries[i], &local_error);
+      if (mask == NULL)
+        {
+          g_set_error (error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_CONFIG,
+                       "\"%s\" is not an IP address or network (expected e.g. 10.1.2.3, "
+                       "10.1.2.0/24 or ::1, or * for any peer)",
+                       entries[i]);
+          return FALSE;
+        }
+      g_ptr_array_add (result, mask);
+    }
+  if (!any && result->len == 0)
+    {
+      g_set_error (error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_CONFIG,
+                   "the allow-list is empty: name the interface engine's address (or * for "
+                   "any peer)");
+      return FALSE;
+    }
+  if (masks != NULL)
+    *masks = any ? NULL : g_steal_pointer (&result);
+  return TRUE;
+}
+
+/**
+ * wk_mllp_listener_set_allowed_peers:
+ * @listener: a #WkMllpListener
+ * @allow: the peers that may connect, as wk_mllp_parse_allow_list() takes them
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE when @allow is valid; %FALSE with %WK_SNAPSHOT_ERROR_CONFIG, leaving the
+ *   allow-list as it was
+ */
+gboolean
+wk_mllp_listener_set_allowed_peers (WkMllpListener *listener, const char *allow, GError **error)
+{
+  GPtrArray *masks = NULL;
+
+  g_return_val_if_fail (listener != NULL, FALSE);
+
+  if (!wk_mllp_parse_allow_list (allow, &masks, error))
+    return FALSE;
+  g_clear_pointer (&listener->allowed, g_ptr_array_unref);
+  listener->allowed = masks;
+  return TRUE;
+}
+
+/**
+ * wk_mllp_listener_set_tls:
+ * @listener: a #WkMllpListener
+ * @certificate_file: the server's certificate (PEM; may hold the chain)
+ * @key_file: its private key (PEM)
+ * @client_ca_file: (nullable): when set, peers must present a certificate signed by a CA
+ *   in this file (PEM)
+ * @error: return location for a #GError
+ *
+ * Makes every connection TLS. Call before wk_mllp_listener_start().
+ *
+ * Returns: %TRUE on success; %FALSE with %WK_SNAPSHOT_ERROR_CONFIG when TLS is not
+ *   available or a file cannot be used
+ */
+gboolean
+wk_mllp_listener_set_tls (WkMllpListener *listener,
+                          const char     *certificate_file,
+                          const char     *key_file,
+                          const char     *client_ca_file,
+                          GError        **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (GTlsCertificate) certificate = NULL;
+  g_autoptr (GTlsDatabase) client_ca = NULL;
+
+  g_return_val_if_fail (listener != NULL, FALSE);
+  g_return_val_if_fail (certificate_file != NULL && key_file != NULL, FALSE);
+
+  if (!g_tls_backend_supports_tls (g_tls_backend_get_default ()))
+    {
+      g_set_error (error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_CONFIG,
+                   "TLS for the feed is configured but GIO has no TLS backend: install the "
+                   "glib-networking package");
+      return FALSE;
+    }
+  certificate = g_tls_certificate_new_from_files (certificate_file, key_file, &local_error);
+  if (certificate == NULL)
+    {
+      g_set_error (error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_CONFIG,
+                   "Cannot load the feed's TLS certificate %s with key %s: %s", certificate_file,
+                   key_file, local_error->message);
+      return FALSE;
+    }
+  if (client_ca_file != NULL)
+    {
+      client_ca = g_tls_file_database_new (client_ca_file, &local_error);
+      if (client_ca == NULL)
+        {
+          g_set_error (error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_CONFIG,
+                       "Cannot load the CA for the feed's client certificates %s: %s",
+                       client_ca_file, local_error->message);
+          return FALSE;
+        }
+    }
+  g_set_object (&listener->certificate, certificate);
+  g_set_object (&listener->client_ca, client_ca);
+  return TRUE;
+}
+
+/**
+ * wk_mllp_listener_start:
+ * @listener: a #WkMllpListener
+ * @address: (nullable): the address to listen on ("127.0.0.1", "0.0.0.0"); %NULL or
+ *   "*" for every address, IPv4 and IPv6
+ * @port: the port; 0 picks a free one (wk_mllp_listener_get_port() says which)
+ * @error: return location for a #GError
+ *
+ * Starts listening. Connections are served, and the handler called, on the thread-default
+ * main context of the caller.
+ *
+ * Returns: %TRUE when listening; %FALSE with %WK_SNAPSHOT_ERROR_IO
+ */
+gboolean
+wk_mllp_listener_start (WkMllpListener *listener, const char *address, guint16 port, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (GSocketService) service = NULL;
+  guint16 bound = 0;
+
+  g_return_val_if_fail (listener != NULL, FALSE);
+  g_return_val_if_fail (listener->service == NULL, FALSE);
+
+  service = g_socket_service_new ();
+  /* Room for many peers connecting at once (GIO's default is 10). */
+  g_socket_listener_set_backlog (G_SOCKET_LISTENER (service), 128);
+  if (address == NULL || strcmp (address, "*") == 0)
+    {
+      bound = port == 0 ? g_socket_listener_add_any_inet_port (G_SOCKET_LISTENER (service), NULL,
+                                                               &local_error)
+                        : (g_socket_listener_add_inet_port (G_SOCKET_LISTENER (service), port, NULL,
+                                                            &local_error)
+                               ? port
+                               : 0);
+    }
+  else
+    {
+      g_autoptr (GInetAddress) inet = g_inet_address_new_from_string (address);
+      g_autoptr (GSocketAddress) socket_address = NULL;
+      g_autoptr (GSocketAddress) effective = NULL;
+
+      if (inet == NULL)
+        {
+          g_set_error (error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_CONFIG,
+                       "Cannot listen for the feed on \"%s\": not an IP address (expected e.g. "
+                       "0.0.0.0, 10.1.2.3 or *)",
+                       address);
+          return FALSE;
+        }
+      socket_address = g_inet_socket_address_new (inet, port);
+      if (g_socket_listener_add_address (G_SOCKET_LISTENER (service), socket_address,
+                                         G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL,
+                                         &effective, &local_error))
+        bound = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+    }
+  if (bound == 0)
+    {
+      g_set_error (error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_IO,
+                   "Cannot listen for the feed on %s port %u: %s. Is another program using the "
+                   "port? Check [feed] address and port",
+                   address != NULL ? address : "*", port, local_error->message);
+      return FALSE;
+    }
+  listener->port = bound;
+  listener->context = g_main_context_ref_thread_default ();
+  g_signal_connect (service, "incoming", G_CALLBACK (incoming_cb), listener);
+  g_socket_service_start (service);
+  listener->service = g_steal_pointer (&service);
+  g_message ("Listening for the HL7 feed (MLLP%s) on %s port %u",
+             listener->certificate ? " over TLS" : "", address != NULL ? address : "*", bound);
+  return TRUE;
+}
+
+/**
+ * wk_mllp_listener_get_port:
+ * @listener: a #WkMllpListener
+ *
+ * Returns: the port listened on, 0 before wk_mllp_listener_start()
+ */
+guint16
+wk_mllp_listener_get_port (WkMllpListener *listener)
+{
+  g_return_val_if_fail (listener != NULL, 0);
+
+  return listener->port;
+}
+
+/**
+ * wk_mllp_listener_is_tls:
+ * @listener: a #WkMllpListener
+ *
+ * Returns: whether connections are TLS
+ */
+gboolean
+wk_mllp_listener_is_tls (WkMllpListener *listener)
+{
+  g_return_val_if_fail (listener != NULL, FALSE);
+
+  return listener->certificate != NULL;
+}
+
+/**
+ * wk_mllp_listener_get_stats:
+ * @listener: a #WkMllpListener
+ * @stats: (out caller-allocates): the counters now
+ */
+void
+wk_mllp_listener_get_stats (WkMllpListener *listener, WkMllpStats *stats)
+{
+  g_return_if_fail (listener != NULL);
+  g_return_if_fail (stats != NULL);
+
+  *stats = listener->stats;
+}
+
+/**
+ * wk_mllp_listener_dup_last_error:
+ * @listener: a #WkMllpListener
+ * @at: (out) (optional): when it happened (UTC µs), 0 when nothing went wrong yet
+ *
+ * The last problem a peer caused (refused connection, dropped or refused frame, failed
+ * handshake, timeout), for the daemon's status. It names the connection and the peer's
+ * address, never message content.
+ *
+ * Returns: (transfer full) (nullable): the problem, or %NULL when there was none
+ */
+char *
+wk_mllp_listener_dup_last_error (WkMllpListener *listener, gint64 *at)
+{
+  g_return_val_if_fail (listener != NULL, NULL);
+
+  if (at != NULL)
+    *at = listener->last_error_at;
+  return g_strdup (listener->last_error);
+}
