@@ -23,6 +23,11 @@ G_BEGIN_DECLS
  * @WK_SNAPSHOT_ERROR_UNSUPPORTED_VERSION: data or schema is newer than this program
  * @WK_SNAPSHOT_ERROR_PERMISSION: a file has unsafe permissions or cannot be accessed
  * @WK_SNAPSHOT_ERROR_CONFIG: the configuration is wrong
+ * @WK_SNAPSHOT_ERROR_HL7_SYNTAX: bytes that are not a well-formed HL7 message (bad
+ *   structure, undecodable text, too large): refused with AR
+ * @WK_SNAPSHOT_ERROR_HL7_UNSUPPORTED: an HL7 message type, event, version, processing id
+ *   or character set that is not taken: refused with AR
+ * @WK_SNAPSHOT_ERROR_HL7_MISSING: an HL7 message lacks a value it needs: refused with AE
  *
  * Error codes of %WK_SNAPSHOT_ERROR. Messages never carry patient identifiers: they
  * name model ids (patient #12) so that they can be logged.
@@ -40,6 +45,9 @@ typedef enum
   WK_SNAPSHOT_ERROR_UNSUPPORTED_VERSION,
   WK_SNAPSHOT_ERROR_PERMISSION,
   WK_SNAPSHOT_ERROR_CONFIG,
+  WK_SNAPSHOT_ERROR_HL7_SYNTAX,
+  WK_SNAPSHOT_ERROR_HL7_UNSUPPORTED,
+  WK_SNAPSHOT_ERROR_HL7_MISSING,
 } WkSnapshotError;
 
 GQuark wk_snapshot_error_quark (void);
