@@ -3,6 +3,7 @@
 
 #include "wk-test-mllp.h"
 
+#include "wk-hl7.h"
 #include "wk-test-util.h"
 
 static void
@@ -139,4 +140,34 @@ wk_test_run_in_thread (GThreadFunc func, gpointer data)
     g_main_context_iteration (NULL, TRUE);
   g_thread_join (thread);
   return run_data.result;
+}
+
+/**
+ * wk_test_ack:
+ * @message: a message as received
+ * @size: its length
+ * @code: the acknowledgement code: "AA", "AE" or "AR"
+ * @text: (nullable): the ERR text for AE and AR
+ *
+ * A stand-in for the kiosk's applier where a test needs only an acknowledgement.
+ *
+ * Returns: (transfer full): an ACK of @message, with MSA-2 its control id
+ */
+GBytes *
+wk_test_ack (const guint8 *message, gsize size, const char *code, const char *text)
+{
+  g_autoptr (WkHl7Message) parsed = wk_hl7_message_parse (message, size, NULL, NULL);
+  g_autoptr (WkHl7Builder) b = wk_hl7_builder_new (NULL);
+  const char *control_id = parsed != NULL ? wk_hl7_message_get_control_id (parsed) : NULL;
+
+  wk_hl7_builder_msh (b, "ACK", "TESTACK", 0);
+  wk_hl7_builder_segment (b, "MSA");
+  wk_hl7_builder_field (b, 1, code);
+  wk_hl7_builder_field (b, 2, control_id != NULL ? control_id : "");
+  if (text != NULL)
+    {
+      wk_hl7_builder_segment (b, "ERR");
+      wk_hl7_builder_field (b, 8, text);
+    }
+  return wk_hl7_builder_end (b);
 }
