@@ -5,6 +5,7 @@
 
 #include "wk-mllp-listener.h"
 
+#include "wk-mllp-framer.h"
 #include "wk-snapshot-error.h"
 
 #include <netinet/in.h>
@@ -19,18 +20,6 @@
 #define READ_CHUNK 16384
 /* Reading pauses while this many bytes of acknowledgements wait for a peer to read them. */
 #define OUT_HIGH_WATER 65536
-/* A frame buffer that grew beyond this is given back after its frame. */
-#define FRAME_KEEP 65536
-
-typedef enum
-{
-  FRAME_OUTSIDE,     /* between frames: waiting for 0x0B */
-  FRAME_INSIDE,      /* in a frame */
-  FRAME_END,         /* saw 0x1C, expecting 0x0D */
-  FRAME_DISCARD,     /* in an oversized frame: keeping its head only */
-  FRAME_DISCARD_END, /* saw 0x1C at the end of an oversized frame */
-} FrameState;
-
 typedef struct _Connection Connection;
 
 struct _WkMllpListener
@@ -77,10 +66,8 @@ struct _Connection
   guint8 *rbuf;
   gsize   rpos, rlen;
 
-  FrameState  state;
-  GByteArray *frame;     /* the frame so far, or the head of an oversized one */
-  gsize       discarded; /* length of an oversized frame so far */
-  gboolean    in_garbage;
+  WkMllpFramer *framer;
+  guint64       garbage_seen;
 
   GByteArray *out;     /* acknowledgements waiting to be written */
   GByteArray *writing; /* the ones being written */
@@ -127,7 +114,7 @@ connection_unref (Connection *conn)
   g_clear_object (&conn->stream);
   g_clear_object (&conn->socket);
   g_clear_object (&conn->cancellable);
-  g_clear_pointer (&conn->frame, g_byte_array_unref);
+  g_clear_pointer (&conn->framer, wk_mllp_framer_free);
   g_clear_pointer (&conn->out, g_byte_array_unref);
   g_clear_pointer (&conn->writing, g_byte_array_unref);
   g_free (conn->rbuf);
@@ -142,8 +129,8 @@ account (Connection *conn)
   WkMllpListener *listener = conn->listener;
   gsize           now = 0;
 
-  if (conn->frame != NULL)
-    now += conn->frame->len;
+  if (conn->framer != NULL)
+    now += wk_mllp_framer_get_buffered (conn->framer);
   if (conn->out != NULL)
     now += conn->out->len;
   if (conn->writing != NULL)
@@ -167,7 +154,7 @@ next_deadline (Connection *conn)
   WkMllpListener *listener = conn->listener;
   gint64          deadline = conn->last_activity + (gint64)listener->idle_timeout_ms * 1000;
 
-  if (conn->state != FRAME_OUTSIDE)
+  if (conn->frame_started != 0)
     deadline = MIN (deadline, conn->frame_started + (gint64)listener->frame_timeout_ms * 1000);
   return deadline;
 }
@@ -187,7 +174,7 @@ timer_cb (gpointer data)
       close_connection (conn);
       return G_SOURCE_REMOVE;
     }
-  if (conn->state != FRAME_OUTSIDE
+  if (conn->frame_started != 0
       && now >= conn->frame_started + (gint64)listener->frame_timeout_ms * 1000)
     {
       listener->stats.idle_closed++;
@@ -195,7 +182,7 @@ timer_cb (gpointer data)
                   "connection #%u from %s closed: a frame begun %u ms ago has not ended "
                   "(frame timeout); %zu bytes dropped",
                   conn->id, conn->peer, listener->frame_timeout_ms,
-                  conn->state >= FRAME_DISCARD ? conn->discarded : conn->frame->len);
+                  wk_mllp_framer_get_frame_size (conn->framer));
       close_connection (conn);
       return G_SOURCE_REMOVE;
     }
@@ -256,7 +243,7 @@ close_connection (Connection *conn)
   conn->closed = TRUE;
   connection_ref (conn); /* the table's reference goes below */
   /* A frame still arriving is dropped with the connection. */
-  if (conn->state != FRAME_OUTSIDE)
+  if (wk_mllp_framer_reset (conn->framer) > 0)
     listener->stats.frames_refused++;
   g_cancellable_cancel (conn->cancellable);
   if (conn->timer != NULL)
@@ -264,7 +251,6 @@ close_connection (Connection *conn)
       g_source_destroy (conn->timer);
       g_clear_pointer (&conn->timer, g_source_unref);
     }
-  g_byte_array_set_size (conn->frame, 0);
   g_byte_array_set_size (conn->out, 0);
   account (conn);
   listener->stats.connections_open--;
@@ -334,41 +320,17 @@ queue_framed (Connection *conn, GBytes *ack)
   start_write (conn);
 }
 
-/* Forgets the frame and gives back a buffer that grew large for it. */
-static void
-reset_frame (Connection *conn)
-{
-  if (conn->frame->len > FRAME_KEEP)
-    {
-      g_byte_array_unref (conn->frame);
-      conn->frame = g_byte_array_sized_new (4096);
-    }
-  else
-    g_byte_array_set_size (conn->frame, 0);
-  conn->discarded = 0;
-  conn->state = FRAME_OUTSIDE;
-  account (conn);
-}
-
-static void
-begin_frame (Connection *conn)
-{
-  reset_frame (conn);
-  conn->state = FRAME_INSIDE;
-  conn->frame_started = g_get_monotonic_time ();
-  conn->in_garbage = FALSE;
-}
-
 static void
 dispatch_frame (Connection *conn)
 {
   WkMllpListener *listener = conn->listener;
   g_autoptr (GBytes) ack = NULL;
+  gsize         size = 0;
+  const guint8 *message = wk_mllp_framer_get_frame (conn->framer, &size);
 
   listener->stats.frames++;
-  ack = listener->handler (conn->frame->data, conn->frame->len, listener->user_data);
+  ack = listener->handler (message, size, listener->user_data);
   g_assert (ack != NULL);
-  reset_frame (conn);
   queue_framed (conn, ack);
 }
 
@@ -379,21 +341,20 @@ refuse_oversized (Connection *conn)
   WkMllpListener *listener = conn->listener;
   g_autoptr (GBytes) ack = NULL;
   g_autofree char *reason = NULL;
-  const guint8    *cr;
-  gsize            head;
+  gsize            size = 0, head;
+  const guint8    *data = wk_mllp_framer_get_frame (conn->framer, &size);
+  const guint8    *cr = memchr (data, MLLP_CR, size);
 
   listener->stats.frames_refused++;
   reason = g_strdup_printf ("the message is %zu bytes long; the largest this kiosk takes is %zu "
                             "bytes ([feed] max-frame-size)",
-                            conn->discarded, listener->max_frame_size);
+                            wk_mllp_framer_get_frame_size (conn->framer), listener->max_frame_size);
   note_error (listener, "connection #%u from %s: message refused: %s", conn->id, conn->peer,
               reason);
   /* The head, cut after the first segment: the MSH segment only. */
-  cr = memchr (conn->frame->data, MLLP_CR, conn->frame->len);
-  head = cr != NULL ? (gsize)(cr - conn->frame->data) + 1 : conn->frame->len;
+  head = cr != NULL ? (gsize)(cr - data) + 1 : size;
   if (listener->refuse != NULL)
-    ack = listener->refuse (conn->frame->data, head, reason, listener->refuse_data);
-  reset_frame (conn);
+    ack = listener->refuse (data, head, reason, listener->refuse_data);
   if (ack == NULL)
     {
       note_error (listener,
@@ -406,41 +367,6 @@ refuse_oversized (Connection *conn)
   queue_framed (conn, ack);
 }
 
-static void
-drop_frame (Connection *conn, const char *why)
-{
-  WkMllpListener *listener = conn->listener;
-  gsize           size = conn->state >= FRAME_DISCARD ? conn->discarded : conn->frame->len;
-
-  listener->stats.frames_refused++;
-  note_error (listener, "connection #%u from %s: a frame of %zu bytes dropped unanswered: %s",
-              conn->id, conn->peer, size, why);
-  reset_frame (conn);
-}
-
-/* Appends frame bytes, switching to discarding once the frame is too large. */
-static void
-append_to_frame (Connection *conn, const guint8 *data, gsize n)
-{
-  WkMllpListener *listener = conn->listener;
-
-  if (conn->state == FRAME_INSIDE && conn->frame->len + n > listener->max_frame_size)
-    {
-      gsize keep = conn->frame->len < WK_MLLP_HEAD_SIZE ? WK_MLLP_HEAD_SIZE - conn->frame->len : 0;
-
-      keep = MIN (keep, n);
-      conn->discarded = conn->frame->len + n;
-      g_byte_array_append (conn->frame, data, keep);
-      g_byte_array_set_size (conn->frame, MIN (conn->frame->len, WK_MLLP_HEAD_SIZE));
-      conn->state = FRAME_DISCARD;
-    }
-  else if (conn->state == FRAME_INSIDE)
-    g_byte_array_append (conn->frame, data, n);
-  else
-    conn->discarded += n;
-  account (conn);
-}
-
 /* Runs the framing over what has been read, until it is used up or too many
  * acknowledgements wait for the peer. */
 static void
@@ -450,71 +376,44 @@ process (Connection *conn)
 
   while (!conn->closed && conn->rpos < conn->rlen && conn->out->len < OUT_HIGH_WATER)
     {
-      const guint8 *p = conn->rbuf + conn->rpos;
-      gsize         left = conn->rlen - conn->rpos;
-      guint8        b = *p;
+      WkMllpFramerEvent event;
 
-      switch (conn->state)
+      conn->rpos += wk_mllp_framer_push (conn->framer, conn->rbuf + conn->rpos,
+                                         conn->rlen - conn->rpos, &event);
+      switch (event)
         {
-        case FRAME_OUTSIDE:
-          conn->rpos++;
-          if (b == MLLP_START)
-            begin_frame (conn);
-          else if (b != '\r' && b != '\n')
-            {
-              listener->stats.garbage_bytes++;
-              if (!conn->in_garbage)
-                note_error (listener,
-                            "connection #%u from %s: bytes outside any MLLP frame dropped "
-                            "(a frame starts with 0x0B)",
-                            conn->id, conn->peer);
-              conn->in_garbage = TRUE;
-            }
+        case WK_MLLP_FRAMER_NONE:
           break;
-
-        case FRAME_INSIDE:
-        case FRAME_DISCARD:
-          {
-            gsize n = 0;
-
-            /* The run of message bytes up to the next framing byte, in one go. */
-            while (n < left && p[n] != MLLP_END && p[n] != MLLP_START)
-              n++;
-            if (n > 0)
-              {
-                append_to_frame (conn, p, n);
-                conn->rpos += n;
-                break;
-              }
-            conn->rpos++;
-            if (b == MLLP_END)
-              conn->state = conn->state == FRAME_INSIDE ? FRAME_END : FRAME_DISCARD_END;
-            else
-              {
-                drop_frame (conn, "a new frame (0x0B) began before it ended (0x1C 0x0D)");
-                begin_frame (conn);
-              }
-            break;
-          }
-
-        case FRAME_END:
-        case FRAME_DISCARD_END:
-          if (b == MLLP_CR)
-            {
-              conn->rpos++;
-              if (conn->state == FRAME_END)
-                dispatch_frame (conn);
-              else
-                refuse_oversized (conn);
-            }
-          else
-            {
-              /* Not consumed: a 0x0B here starts the next frame. */
-              drop_frame (conn, "its end byte 0x1C was not followed by 0x0D");
-            }
+        case WK_MLLP_FRAMER_FRAME:
+          dispatch_frame (conn);
+          break;
+        case WK_MLLP_FRAMER_OVERSIZED:
+          refuse_oversized (conn);
+          break;
+        case WK_MLLP_FRAMER_DROPPED:
+          listener->stats.frames_refused++;
+          note_error (listener,
+                      "connection #%u from %s: a frame of %zu bytes dropped unanswered: %s",
+                      conn->id, conn->peer, wk_mllp_framer_get_frame_size (conn->framer),
+                      wk_mllp_framer_get_problem (conn->framer));
+          break;
+        case WK_MLLP_FRAMER_GARBAGE:
+          note_error (listener,
+                      "connection #%u from %s: bytes outside any MLLP frame dropped (a frame "
+                      "starts with 0x0B)",
+                      conn->id, conn->peer);
           break;
         }
+      /* The frame timeout runs from a frame's first byte. */
+      if (!wk_mllp_framer_is_in_frame (conn->framer))
+        conn->frame_started = 0;
+      else if (conn->frame_started == 0)
+        conn->frame_started = g_get_monotonic_time ();
     }
+  listener->stats.garbage_bytes
+      += wk_mllp_framer_get_garbage_bytes (conn->framer) - conn->garbage_seen;
+  conn->garbage_seen = wk_mllp_framer_get_garbage_bytes (conn->framer);
+  account (conn);
   if (!conn->closed && conn->rpos == conn->rlen)
     start_read (conn);
 }
@@ -537,8 +436,17 @@ read_cb (GObject *source, GAsyncResult *result, gpointer data)
         }
       else if (n == 0)
         {
-          if (conn->state != FRAME_OUTSIDE)
-            drop_frame (conn, "the peer closed the connection before the frame ended");
+          gsize dropped = wk_mllp_framer_reset (conn->framer);
+
+          if (dropped > 0)
+            {
+              conn->listener->stats.frames_refused++;
+              note_error (conn->listener,
+                          "connection #%u from %s: a frame of %zu bytes dropped unanswered: the "
+                          "peer closed the connection before it ended",
+                          conn->id, conn->peer, dropped);
+            }
+          conn->frame_started = 0;
           conn->eof = TRUE;
           /* Close once the last acknowledgements are out. */
           if (conn->writing == NULL && conn->out->len == 0)
@@ -695,7 +603,7 @@ incoming_cb (GSocketService    *service,
   conn->socket = g_object_ref (g_socket_connection_get_socket (connection));
   conn->cancellable = g_cancellable_new ();
   conn->rbuf = g_malloc (READ_CHUNK);
-  conn->frame = g_byte_array_sized_new (4096);
+  conn->framer = wk_mllp_framer_new (listener->max_frame_size);
   conn->out = g_byte_array_sized_new (256);
   listener->alive++;
   listener->stats.connections_open++;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "wk-config.h"
+#include "wk-mllp-framer.h"
 
 #include <gio/gio.h>
 
@@ -11,9 +12,6 @@ G_BEGIN_DECLS
 
 /** The IANA port for HL7 over MLLP, the default of `[feed] port`. */
 #define WK_MLLP_DEFAULT_PORT 2575
-
-/** How much of an oversized frame is kept for its refusal: enough for the MSH segment. */
-#define WK_MLLP_HEAD_SIZE 1024
 
 /**
  * WkMllpHandler:

@@ -101,12 +101,13 @@ clients (gpointer data)
   /* Every connection opened first, so that all of them are open at once. */
   for (guint i = 0; i < N_SLOW; i++)
     {
-      WkMllpClient *c = wk_mllp_client_connect ("127.0.0.1", load->port, NULL, 30, &load->error);
+      WkMllpClient    *c = wk_mllp_client_connect ("127.0.0.1", load->port, NULL, 30, &load->error);
+      g_autofree char *m = message ("slow", i, 0);
 
       CHECK (c != NULL);
       g_ptr_array_add (load->connections, c);
       g_ptr_array_add (slow, c);
-      g_ptr_array_add (slow_frames, g_strdup_printf ("\x0b%s\x1c\x0d", message ("slow", i, 0)));
+      g_ptr_array_add (slow_frames, g_strdup_printf ("\x0b%s\x1c\x0d", m));
       longest = MAX (longest, strlen (slow_frames->pdata[i]));
     }
   for (guint i = 0; i < N_OVERSIZED + N_UNTERMINATED + N_GARBAGE; i++)

@@ -61,6 +61,9 @@ communicate_cb (GObject *source, GAsyncResult *result, gpointer data)
 
   g_subprocess_communicate_utf8_finish (G_SUBPROCESS (source), result, &fixture->out, NULL, &error);
   g_assert_no_error (error);
+  if (!g_subprocess_get_if_exited (G_SUBPROCESS (source)))
+    g_error ("wardkeep-sim died (wait status %d); it printed:\n%s",
+             g_subprocess_get_status (G_SUBPROCESS (source)), fixture->out);
   fixture->status = g_subprocess_get_exit_status (G_SUBPROCESS (source));
   fixture->exited = TRUE;
 }
@@ -313,6 +316,8 @@ test_tls (Fixture *fixture, gconstpointer data)
 int
 main (int argc, char **argv)
 {
+  int status;
+
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 #define ADD(path, func)                                                                            \
   g_test_add ("/sim-program/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
@@ -323,5 +328,7 @@ main (int argc, char **argv)
   ADD ("outage-on-command", test_outage_on_command);
   ADD ("tls", test_tls);
 #undef ADD
-  return g_test_run ();
+  status = g_test_run ();
+  wk_test_settle_threads ();
+  return status;
 }

@@ -171,3 +171,22 @@ wk_test_ack (const guint8 *message, gsize size, const char *code, const char *te
     }
   return wk_hl7_builder_end (b);
 }
+
+/**
+ * wk_test_settle_threads:
+ *
+ * Lets the worker threads GIO used (TLS handshakes run in GTask threads) finish exiting
+ * before the test program does: LeakSanitizer's check at exit crashes when a thread is
+ * exiting while it runs. Call at the end of main() of tests that used TLS.
+ */
+void
+wk_test_settle_threads (void)
+{
+  /* A GTask worker goes idle in its pool, then after half a second joins GLib's unused
+   * threads, which this ends. */
+  for (int i = 0; i < 15; i++)
+    {
+      g_thread_pool_stop_unused_threads ();
+      g_usleep (100000);
+    }
+}

@@ -33,6 +33,7 @@ typedef struct
 WkTestTls *wk_test_tls_new (void);
 void       wk_test_tls_free (WkTestTls *tls);
 gpointer   wk_test_run_in_thread (GThreadFunc func, gpointer data);
+void       wk_test_settle_threads (void);
 GBytes    *wk_test_ack (const guint8 *message, gsize size, const char *code, const char *text);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WkTestTls, wk_test_tls_free)

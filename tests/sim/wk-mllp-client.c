@@ -138,7 +138,7 @@ wk_mllp_client_send (WkMllpClient *client, const void *message, gsize size, GErr
 static gsize
 frame_end (GByteArray *in, gsize *start)
 {
-  const guint8 *b = memchr (in->data, 0x0b, in->len);
+  const guint8 *b = in->len > 0 ? memchr (in->data, 0x0b, in->len) : NULL;
 
   if (b == NULL)
     return 0;
