@@ -52,7 +52,7 @@ struct _WkMllpListener
 
 struct _Connection
 {
-  int             ref;
+  int             ref; /* the connections table's while open, and a TLS handshake's */
   WkMllpListener *listener;
   guint           id;
   char           *peer;
@@ -60,6 +60,8 @@ struct _Connection
   GSocket        *socket;
   GCancellable   *cancellable;
   GSource        *timer;
+  GSource        *input_source;  /* while waiting for bytes */
+  GSource        *output_source; /* while waiting to write acknowledgements */
   gint64          last_activity; /* monotonic µs */
   gint64          frame_started; /* monotonic µs, while in a frame */
 
@@ -69,14 +71,14 @@ struct _Connection
   WkMllpFramer *framer;
   guint64       garbage_seen;
 
-  GByteArray *out;     /* acknowledgements waiting to be written */
-  GByteArray *writing; /* the ones being written */
+  GByteArray *out; /* acknowledgements, framed, from out_pos on not yet written */
+  gsize       out_pos;
   gsize       accounted;
 
-  gboolean handshaking, reading, eof, closed, closing_stream;
+  gboolean handshaking, processing, eof, closed;
 };
 
-static void start_read (Connection *conn);
+static void wait_input (Connection *conn);
 static void process (Connection *conn);
 static void close_connection (Connection *conn);
 
@@ -116,7 +118,6 @@ connection_unref (Connection *conn)
   g_clear_object (&conn->cancellable);
   g_clear_pointer (&conn->framer, wk_mllp_framer_free);
   g_clear_pointer (&conn->out, g_byte_array_unref);
-  g_clear_pointer (&conn->writing, g_byte_array_unref);
   g_free (conn->rbuf);
   g_free (conn->peer);
   g_free (conn);
@@ -132,9 +133,7 @@ account (Connection *conn)
   if (conn->framer != NULL)
     now += wk_mllp_framer_get_buffered (conn->framer);
   if (conn->out != NULL)
-    now += conn->out->len;
-  if (conn->writing != NULL)
-    now += conn->writing->len;
+    now += conn->out->len - conn->out_pos;
   listener->stats.buffered_bytes = listener->stats.buffered_bytes - conn->accounted + now;
   listener->stats.buffered_peak
       = MAX (listener->stats.buffered_peak, listener->stats.buffered_bytes);
@@ -162,7 +161,7 @@ next_deadline (Connection *conn)
 static gboolean
 timer_cb (gpointer data)
 {
-  Connection     *conn = data;
+  Connection     *conn = data; /* the timer is destroyed before the connection is freed */
   WkMllpListener *listener = conn->listener;
   gint64          now = g_get_monotonic_time ();
 
@@ -209,28 +208,12 @@ start_timer (Connection *conn)
 }
 
 static void
-stream_closed_cb (GObject *source, GAsyncResult *result, gpointer data)
+stop_source (GSource **source)
 {
-  Connection *conn = data;
-
-  g_io_stream_close_finish (G_IO_STREAM (source), result, NULL);
-  connection_unref (conn);
-}
-
-/* Once no operation is pending on the stream, closes it; until then the cancelled
- * operations are still to report back. */
-static void
-maybe_close_stream (Connection *conn)
-{
-  if (!conn->closed || conn->closing_stream || conn->reading || conn->writing != NULL
-      || conn->handshaking)
+  if (*source == NULL)
     return;
-  conn->closing_stream = TRUE;
-  /* Closing the socket itself is immediate and cannot wait on a peer that reads nothing
-   * (a TLS close would try to send close_notify to it). */
-  g_socket_close (conn->socket, NULL);
-  g_io_stream_close_async (conn->stream, G_PRIORITY_DEFAULT, NULL, stream_closed_cb,
-                           connection_ref (conn));
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
 }
 
 static void
@@ -246,64 +229,79 @@ close_connection (Connection *conn)
   if (wk_mllp_framer_reset (conn->framer) > 0)
     listener->stats.frames_refused++;
   g_cancellable_cancel (conn->cancellable);
-  if (conn->timer != NULL)
-    {
-      g_source_destroy (conn->timer);
-      g_clear_pointer (&conn->timer, g_source_unref);
-    }
+  stop_source (&conn->timer);
+  stop_source (&conn->input_source);
+  stop_source (&conn->output_source);
   g_byte_array_set_size (conn->out, 0);
+  conn->out_pos = 0;
   account (conn);
   listener->stats.connections_open--;
   g_debug ("MLLP connection #%u from %s closed", conn->id, conn->peer);
+  /* Closing the socket itself is immediate and cannot wait on a peer that reads nothing
+   * (closing TLS would first try to send close_notify to it). */
+  g_socket_close (conn->socket, NULL);
   g_hash_table_remove (listener->connections, conn);
-  maybe_close_stream (conn);
   connection_unref (conn);
 }
 
-static void write_cb (GObject *source, GAsyncResult *result, gpointer data);
+static gboolean output_ready_cb (GObject *stream, gpointer data);
 
+/* Writes what it can of the acknowledgements without blocking; the rest when the peer
+ * reads. Once all are out, goes on with what was read and not yet processed. */
 static void
-start_write (Connection *conn)
+flush_output (Connection *conn)
 {
-  GOutputStream *output;
+  GPollableOutputStream *output
+      = G_POLLABLE_OUTPUT_STREAM (g_io_stream_get_output_stream (conn->stream));
 
-  if (conn->closed || conn->writing != NULL || conn->out->len == 0)
-    return;
-  conn->writing = conn->out;
-  conn->out = g_byte_array_sized_new (256);
-  output = g_io_stream_get_output_stream (conn->stream);
-  g_output_stream_write_all_async (output, conn->writing->data, conn->writing->len,
-                                   G_PRIORITY_DEFAULT, conn->cancellable, write_cb,
-                                   connection_ref (conn));
-}
-
-static void
-write_cb (GObject *source, GAsyncResult *result, gpointer data)
-{
-  Connection *conn = data;
-  g_autoptr (GError) error = NULL;
-
-  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, &error);
-  g_clear_pointer (&conn->writing, g_byte_array_unref);
-  account (conn);
-  if (!conn->closed)
+  while (!conn->closed && conn->out_pos < conn->out->len)
     {
-      if (error != NULL)
+      g_autoptr (GError) error = NULL;
+      gssize n = g_pollable_output_stream_write_nonblocking (
+          output, conn->out->data + conn->out_pos, conn->out->len - conn->out_pos, NULL, &error);
+
+      if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        {
+          if (conn->output_source == NULL)
+            {
+              conn->output_source = g_pollable_output_stream_create_source (output, NULL);
+              g_source_set_callback (conn->output_source, G_SOURCE_FUNC (output_ready_cb), conn,
+                                     NULL);
+              g_source_attach (conn->output_source, conn->listener->context);
+            }
+          account (conn);
+          return;
+        }
+      if (n < 0)
         {
           note_error (conn->listener, "connection #%u from %s: cannot send an acknowledgement: %s",
                       conn->id, conn->peer, error->message);
           close_connection (conn);
+          return;
         }
-      else
-        {
-          touch (conn);
-          start_write (conn);
-          /* Acknowledgements drained: go on with what was read, or read more. */
-          process (conn);
-        }
+      conn->out_pos += n;
+      touch (conn);
     }
-  maybe_close_stream (conn);
+  if (conn->closed)
+    return;
+  g_byte_array_set_size (conn->out, 0);
+  conn->out_pos = 0;
+  stop_source (&conn->output_source);
+  account (conn);
+  if (!conn->processing && conn->rpos < conn->rlen)
+    process (conn);
+  else if (conn->eof && !conn->processing)
+    close_connection (conn); /* the peer is done and has every acknowledgement */
+}
+
+static gboolean
+output_ready_cb (GObject *stream, gpointer data)
+{
+  Connection *conn = connection_ref (data); /* kept while a close may happen below */
+
+  flush_output (conn);
   connection_unref (conn);
+  return G_SOURCE_CONTINUE; /* flush_output removes the source once all is written */
 }
 
 static void
@@ -317,7 +315,8 @@ queue_framed (Connection *conn, GBytes *ack)
   g_byte_array_append (conn->out, data, size);
   g_byte_array_append (conn->out, end, 2);
   account (conn);
-  start_write (conn);
+  if (conn->output_source == NULL)
+    flush_output (conn);
 }
 
 static void
@@ -374,7 +373,9 @@ process (Connection *conn)
 {
   WkMllpListener *listener = conn->listener;
 
-  while (!conn->closed && conn->rpos < conn->rlen && conn->out->len < OUT_HIGH_WATER)
+  conn->processing = TRUE;
+  while (!conn->closed && conn->rpos < conn->rlen
+         && conn->out->len - conn->out_pos < OUT_HIGH_WATER)
     {
       WkMllpFramerEvent event;
 
@@ -413,74 +414,78 @@ process (Connection *conn)
   listener->stats.garbage_bytes
       += wk_mllp_framer_get_garbage_bytes (conn->framer) - conn->garbage_seen;
   conn->garbage_seen = wk_mllp_framer_get_garbage_bytes (conn->framer);
+  conn->processing = FALSE;
   account (conn);
-  if (!conn->closed && conn->rpos == conn->rlen)
-    start_read (conn);
+  if (conn->closed)
+    return;
+  if (conn->rpos < conn->rlen)
+    stop_source (&conn->input_source); /* paused until the peer reads its acknowledgements */
+  else if (conn->eof && conn->out->len == 0)
+    close_connection (conn);
+  else
+    wait_input (conn);
 }
 
-static void
-read_cb (GObject *source, GAsyncResult *result, gpointer data)
+/* Bytes from the peer: one read's worth per call, so that connections take turns. */
+static gboolean
+input_ready_cb (GObject *stream, gpointer data)
 {
   Connection *conn = data;
   g_autoptr (GError) error = NULL;
-  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, &error);
+  gssize n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (stream), conn->rbuf,
+                                                       READ_CHUNK, NULL, &error);
 
-  conn->reading = FALSE;
-  if (!conn->closed)
+  if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    return G_SOURCE_CONTINUE;
+  if (n < 0)
     {
-      if (n < 0)
-        {
-          note_error (conn->listener, "connection #%u from %s: cannot read: %s", conn->id,
-                      conn->peer, error->message);
-          close_connection (conn);
-        }
-      else if (n == 0)
-        {
-          gsize dropped = wk_mllp_framer_reset (conn->framer);
-
-          if (dropped > 0)
-            {
-              conn->listener->stats.frames_refused++;
-              note_error (conn->listener,
-                          "connection #%u from %s: a frame of %zu bytes dropped unanswered: the "
-                          "peer closed the connection before it ended",
-                          conn->id, conn->peer, dropped);
-            }
-          conn->frame_started = 0;
-          conn->eof = TRUE;
-          /* Close once the last acknowledgements are out. */
-          if (conn->writing == NULL && conn->out->len == 0)
-            close_connection (conn);
-        }
-      else
-        {
-          touch (conn);
-          conn->rpos = 0;
-          conn->rlen = n;
-          process (conn);
-        }
+      note_error (conn->listener, "connection #%u from %s: cannot read: %s", conn->id, conn->peer,
+                  error->message);
+      close_connection (conn);
+      return G_SOURCE_REMOVE;
     }
-  if (conn->eof && !conn->closed && conn->writing == NULL && conn->out->len == 0)
-    close_connection (conn);
-  maybe_close_stream (conn);
+  connection_ref (conn); /* kept while a close may happen below */
+  if (n == 0)
+    {
+      gsize dropped = wk_mllp_framer_reset (conn->framer);
+
+      if (dropped > 0)
+        {
+          conn->listener->stats.frames_refused++;
+          note_error (conn->listener,
+                      "connection #%u from %s: a frame of %zu bytes dropped unanswered: the peer "
+                      "closed the connection before it ended",
+                      conn->id, conn->peer, dropped);
+        }
+      conn->frame_started = 0;
+      conn->eof = TRUE;
+      stop_source (&conn->input_source);
+      /* Close once the last acknowledgements are out. */
+      if (conn->out->len == 0)
+        close_connection (conn);
+      connection_unref (conn);
+      return G_SOURCE_REMOVE;
+    }
+  touch (conn);
+  conn->rpos = 0;
+  conn->rlen = n;
+  process (conn);
   connection_unref (conn);
+  return G_SOURCE_CONTINUE; /* process() removes the source when it pauses */
 }
 
 static void
-start_read (Connection *conn)
+wait_input (Connection *conn)
 {
-  if (conn->closed || conn->reading || conn->handshaking)
+  GInputStream *input;
+
+  if (conn->closed || conn->eof || conn->handshaking || conn->input_source != NULL)
     return;
-  if (conn->eof)
-    {
-      if (conn->writing == NULL && conn->out->len == 0)
-        close_connection (conn);
-      return;
-    }
-  conn->reading = TRUE;
-  conn->rpos = conn->rlen = 0;
-  g_input_stream_read_async (g_io_stream_get_input_stream (conn->stream), conn->rbuf, READ_CHUNK,
-                             G_PRIORITY_DEFAULT, conn->cancellable, read_cb, connection_ref (conn));
+  input = g_io_stream_get_input_stream (conn->stream);
+  conn->input_source
+      = g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (input), NULL);
+  g_source_set_callback (conn->input_source, G_SOURCE_FUNC (input_ready_cb), conn, NULL);
+  g_source_attach (conn->input_source, conn->listener->context);
 }
 
 static void
@@ -503,10 +508,9 @@ handshake_cb (GObject *source, GAsyncResult *result, gpointer data)
       else
         {
           touch (conn);
-          start_read (conn);
+          wait_input (conn);
         }
     }
-  maybe_close_stream (conn);
   connection_unref (conn);
 }
 
@@ -643,7 +647,7 @@ incoming_cb (GSocketService    *service,
   else
     {
       conn->stream = g_object_ref (G_IO_STREAM (connection));
-      start_read (conn);
+      wait_input (conn);
     }
   start_timer (conn);
   return TRUE;

@@ -809,10 +809,11 @@ add_weight (WkHl7Builder *b, WkSimPatient *p)
 }
 
 static WkSimEvent *
-event_new (WkSimHospital *h, WkHl7Builder *b, char *control_id, char *summary)
+event_new (WkSimHospital *h, WkSimPatient *p, WkHl7Builder *b, char *control_id, char *summary)
 {
   WkSimEvent *event = g_new0 (WkSimEvent, 1);
 
+  event->patient = p->n;
   event->message = wk_hl7_builder_end (b);
   event->control_id = control_id;
   event->summary = summary;
@@ -848,7 +849,7 @@ adt_message (WkSimHospital *h, WkSimPatient *p, const char *event, WkSimBed *pri
       add_weight (b, p);
       add_allergies (b, p);
     }
-  return event_new (h, b, control_id, summary);
+  return event_new (h, p, b, control_id, summary);
 }
 
 static const char *
@@ -935,7 +936,7 @@ order_message (WkSimHospital *h, WkSimPatient *p, WkSimOrder *o, const char *con
   wk_hl7_builder_component (b, 1, 1, order->route);
   wk_hl7_builder_component (b, 1, 2, route_text (order->route));
 
-  return event_new (h, b, control_id,
+  return event_new (h, p, b, control_id,
                     g_strdup_printf ("RDE^O11 %s %s: %s %g %s for patient %u on %s", control,
                                      order_control_name (control), order->placer_id, order->dose,
                                      order->dose_unit, p->n, p->patient->ward_id));
@@ -972,7 +973,7 @@ administration_message (WkSimHospital *h, WkSimPatient *p, WkSimOrder *o, WkAdmi
       wk_hl7_builder_component (b, 18, 2, a->reason);
     }
   wk_hl7_builder_field (b, 20, status);
-  return event_new (h, b, control_id,
+  return event_new (h, p, b, control_id,
                     g_strdup_printf ("RAS^O17 %s: %s %s for patient %u on %s",
                                      a->given ? "given" : "not given", order->placer_id,
                                      order->drug, p->n, p->patient->ward_id));

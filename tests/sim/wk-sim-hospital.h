@@ -106,6 +106,7 @@ struct _WkSimPatient
  * @summary: what happened, for a person watching (patients by number, never by name)
  * @at: the simulated time of the event (UTC seconds)
  * @initial: whether it is part of the initial load of the hospital
+ * @patient: the number of the patient it is about
  */
 typedef struct
 {
@@ -114,6 +115,7 @@ typedef struct
   char    *summary;
   gint64   at;
   gboolean initial;
+  guint    patient;
 } WkSimEvent;
 
 /**
