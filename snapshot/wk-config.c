@@ -44,6 +44,8 @@ typedef struct
 
 static char *check_identifier (const char *value);
 static char *check_timezone (const char *value);
+static char *check_ward_list (const char *value);
+static char *check_code (const char *value);
 static char *check_listen_address (const char *value);
 static char *check_allow_list (const char *value);
 
@@ -53,6 +55,8 @@ static const GroupSpec groups[] = {
   { "log", "What is logged (never patient data, whatever the level)." },
   { "keys", "The kiosk's master key (see \"Keys\")." },
   { "snapshot", "The encrypted rolling snapshots of the ward model." },
+  { "hl7", "How the HL7 feed is read (see \"The HL7 feed\"): which wards are kept, and how this "
+           "trust's feed spells identifiers and locations." },
   { "feed", "The HL7 v2 feed the kiosk listens for over MLLP (see \"The HL7 feed\")." },
   { "printer *",
     "One group per printer the ward can print to, `[printer NAME]`; NAME is how screens "
@@ -82,6 +86,30 @@ static const KeySpec schema[] = {
     .doc = "How many of the newest snapshots are kept." },
   { "snapshot", "keep-hourly", TYPE_BOOLEAN, "true", FALSE,
     .doc = "Also keep the newest snapshot of each of the last 24 hours." },
+  { "hl7", "wards", TYPE_STRING, NULL, FALSE, .check = check_ward_list,
+    .doc = "The wards whose patients are kept, as PV1-3 spells them, separated by spaces or "
+           "commas; `*` keeps every ward (a whole hospital). Not set: the `[ward] id` alone." },
+  { "hl7", "nhs-number-type", TYPE_STRING, "NH", FALSE, .check = check_code,
+    .doc = "The identifier type code (PID-3.5) of the NHS number among the PID-3 repetitions." },
+  { "hl7", "nhs-number-authority", TYPE_STRING, "NHS", FALSE, .check = check_code,
+    .doc = "The assigning authority (PID-3.4) of the NHS number; `*` accepts any." },
+  { "hl7", "hospital-number-type", TYPE_STRING, "MR", FALSE, .check = check_code,
+    .doc = "The identifier type code (PID-3.5) of the local hospital number." },
+  { "hl7", "hospital-number-authority", TYPE_STRING, "*", FALSE, .check = check_code,
+    .doc = "The assigning authority (PID-3.4) of the hospital number, such as the trust's "
+           "code; `*` accepts any." },
+  { "hl7", "location-ward", TYPE_INT, "1", FALSE, .min = 1, .max = 9,
+    .doc = "The component of PV1-3 (and PV1-6) that holds the ward." },
+  { "hl7", "location-bay", TYPE_INT, "2", FALSE, .min = 0, .max = 9,
+    .doc = "The component of PV1-3 that holds the bay or room; 0 when the feed sends none." },
+  { "hl7", "location-bed", TYPE_INT, "3", FALSE, .min = 1, .max = 9,
+    .doc = "The component of PV1-3 that holds the bed." },
+  { "hl7", "max-message-size", TYPE_INT, "1048576", FALSE, .min = 1024, .max = 67108864,
+    .doc = "The largest MLLP payload (a message or a batch) taken, in bytes; a larger one is "
+           "refused with AR." },
+  { "hl7", "default-charset", TYPE_ENUM, "ascii", FALSE, .choices = "ascii|utf-8|8859-1",
+    .doc = "The character set of a message without MSH-18 (HL7's default is ASCII); text that "
+           "does not decode is refused." },
   { "feed", "address", TYPE_STRING, "*", FALSE, .check = check_listen_address,
     .doc = "The address to listen on: `*` for every address (IPv4 and IPv6), or one such as "
            "`10.1.2.3`." },
@@ -105,9 +133,6 @@ static const KeySpec schema[] = {
   { "feed", "frame-timeout", TYPE_DURATION, "30s", FALSE, .min = 100, .max = 3600000,
     .doc = "A message begun (0x0B) must end (0x1C 0x0D) within this long, or the connection is "
            "closed and the partial message dropped." },
-  { "feed", "max-frame-size", TYPE_INT, "1048576", FALSE, .min = 1024, .max = 67108864,
-    .doc = "The largest message taken, in bytes; a larger one is refused with `MSA|AR` and "
-           "never held in memory whole." },
   { "feed", "max-connections", TYPE_INT, "64", FALSE, .min = 1, .max = 4096,
     .doc = "How many feed connections may be open at once; more are disconnected at once." },
   { "printer *", "uri", TYPE_STRING, NULL, TRUE,
@@ -156,6 +181,42 @@ static char *
 check_identifier (const char *value)
 {
   return g_strdup (identifier_problem (value));
+}
+
+/* A list of ward codes, or "*". */
+static char *
+check_ward_list (const char *value)
+{
+  g_auto (GStrv) codes = g_strsplit_set (value, " ,", -1);
+  g_autofree char *trimmed = g_strstrip (g_strdup (value));
+  guint            n = 0;
+
+  if (strcmp (trimmed, "*") == 0)
+    return NULL;
+  for (guint i = 0; codes[i] != NULL; i++)
+    {
+      if (*codes[i] == '\0')
+        continue;
+      if (strcmp (codes[i], "*") == 0 || identifier_problem (codes[i]) != NULL)
+        return g_strdup ("expected ward codes separated by spaces or commas, or `*` alone for "
+                         "every ward");
+      n++;
+    }
+  if (n == 0)
+    return g_strdup ("expected at least one ward code, or `*` for every ward");
+  return NULL;
+}
+
+/* An HL7 code (type code, assigning authority), or "*". */
+static char *
+check_code (const char *value)
+{
+  if (*value == '\0' || strlen (value) > 32)
+    return g_strdup ("expected a code of 1 to 32 characters, or `*`");
+  for (const char *p = value; *p != '\0'; p++)
+    if (g_ascii_iscntrl (*p) || strchr ("|^~\\&", *p) != NULL)
+      return g_strdup ("expected a code without control characters or HL7 delimiters");
+  return NULL;
 }
 
 static char *

@@ -862,13 +862,14 @@ decode (WkHl7Message *m, WkHl7Span span, const char **problem)
           for (gsize i = 1; i < n; i += 2)
             {
               int hi = hex_value (p[i]), lo = hex_value (p[i + 1]);
-              int c = hi << 4 | lo;
+              int c;
 
               if (hi < 0 || lo < 0)
                 {
                   *problem = "a \\X..\\ escape holds a character that is not a hexadecimal digit";
                   return NULL;
                 }
+              c = hi * 16 + lo;
               if (c == 0 || (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)
                 {
                   *problem = "a \\X..\\ escape encodes a control character";

@@ -5,6 +5,7 @@
 
 #include "wk-mllp-listener.h"
 
+#include "wk-hl7.h"
 #include "wk-mllp-framer.h"
 #include "wk-snapshot-error.h"
 
@@ -346,7 +347,7 @@ refuse_oversized (Connection *conn)
 
   listener->stats.frames_refused++;
   reason = g_strdup_printf ("the message is %zu bytes long; the largest this kiosk takes is %zu "
-                            "bytes ([feed] max-frame-size)",
+                            "bytes ([hl7] max-message-size)",
                             wk_mllp_framer_get_frame_size (conn->framer), listener->max_frame_size);
   note_error (listener, "connection #%u from %s: message refused: %s", conn->id, conn->peer,
               reason);
@@ -714,7 +715,7 @@ wk_mllp_listener_new_from_config (WkConfig      *config,
   const char *client_ca = wk_config_get_string (config, "feed", "tls-client-ca");
 
   wk_mllp_listener_set_max_frame_size (listener,
-                                       wk_config_get_int (config, "feed", "max-frame-size"));
+                                       wk_config_get_int (config, "hl7", "max-message-size"));
   wk_mllp_listener_set_max_connections (listener,
                                         wk_config_get_int (config, "feed", "max-connections"));
   wk_mllp_listener_set_idle_timeout (listener,
@@ -1116,4 +1117,57 @@ wk_mllp_listener_dup_last_error (WkMllpListener *listener, gint64 *at)
   if (at != NULL)
     *at = listener->last_error_at;
   return g_strdup (listener->last_error);
+}
+
+/**
+ * wk_mllp_refuse_with_ar:
+ * @head: the first segment of the refused frame: its MSH segment
+ * @size: its length
+ * @reason: why the message is refused
+ * @user_data: (nullable): the ward's code, as a `const char *`, for MSH-4 of the ACK
+ *
+ * A #WkMllpRefuseFunc that answers `MSA|AR` with an ERR segment carrying @reason
+ * (ERR-3 102, ERR-4 E, ERR-8 the text), addressed back to the sender named in the
+ * head's MSH, with MSA-2 its control id. Only the MSH segment is read.
+ *
+ * Returns: (transfer full) (nullable): the ACK; %NULL when @head is not a readable MSH
+ *   segment with a control id
+ */
+GBytes *
+wk_mllp_refuse_with_ar (const guint8 *head, gsize size, const char *reason, gpointer user_data)
+{
+  g_autoptr (WkHl7Message) msh = wk_hl7_message_parse (head, size, NULL, NULL);
+  g_autoptr (WkHl7Builder) b = NULL;
+  const WkHl7Delimiters *d;
+  const char            *control_id, *event, *version;
+  g_autofree char       *type = NULL;
+  g_autofree char       *ack_id = NULL;
+
+  if (msh == NULL || (control_id = wk_hl7_message_get_control_id (msh)) == NULL)
+    return NULL;
+  d = wk_hl7_message_get_delimiters (msh);
+  b = wk_hl7_builder_new (d->escape != 0 && d->subcomponent != 0 ? d : NULL);
+  event = wk_hl7_message_get_event (msh);
+  version = wk_hl7_message_get_version (msh);
+  type = event != NULL && strlen (event) <= 3 ? g_strconcat ("ACK^", event, "^ACK", NULL)
+                                              : g_strdup ("ACK");
+  ack_id = g_strconcat ("AR", control_id, NULL);
+  wk_hl7_builder_msh (b, type, ack_id, g_get_real_time () / G_USEC_PER_SEC);
+  wk_hl7_builder_field (b, 3, "WARDKEEP");
+  wk_hl7_builder_field (b, 4, user_data);
+  wk_hl7_builder_field (b, 5, wk_hl7_message_get_text (msh, 0, 3, 1, 1, 1, NULL));
+  wk_hl7_builder_field (b, 6, wk_hl7_message_get_text (msh, 0, 4, 1, 1, 1, NULL));
+  if (version != NULL)
+    wk_hl7_builder_field (b, 12, version);
+  wk_hl7_builder_segment (b, "MSA");
+  wk_hl7_builder_field (b, 1, "AR");
+  wk_hl7_builder_field (b, 2, control_id);
+  wk_hl7_builder_field (b, 3, reason);
+  wk_hl7_builder_segment (b, "ERR");
+  wk_hl7_builder_set (b, 3, 1, 1, 1, "102");
+  wk_hl7_builder_set (b, 3, 1, 2, 1, "Data type error");
+  wk_hl7_builder_set (b, 3, 1, 3, 1, "HL70357");
+  wk_hl7_builder_field (b, 4, "E");
+  wk_hl7_builder_field (b, 8, reason);
+  return wk_hl7_builder_end (b);
 }

@@ -123,6 +123,8 @@ gboolean wk_mllp_listener_is_tls (WkMllpListener *listener);
 void  wk_mllp_listener_get_stats (WkMllpListener *listener, WkMllpStats *stats);
 char *wk_mllp_listener_dup_last_error (WkMllpListener *listener, gint64 *at);
 
+GBytes *
+wk_mllp_refuse_with_ar (const guint8 *head, gsize size, const char *reason, gpointer user_data);
 gboolean wk_mllp_parse_allow_list (const char *allow, GPtrArray **masks, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WkMllpListener, wk_mllp_listener_free)

@@ -28,7 +28,7 @@ static const WkEnumNick status_nicks[] = {
 #define ORDER_COLUMNS                                                                              \
   "id, patient_id, placer_id, version, kind, status, dmd_code, drug, dose, dose_max, dose_unit, "  \
   "route, frequency, admin_times, min_interval_min, prn_indication, prn_max_24h, start_at, "       \
-  "stop_at, status_at, prescriber, instructions "
+  "stop_at, status_at, prescriber, instructions, transaction_at, order_control "
 
 /**
  * wk_order_new:
@@ -68,6 +68,7 @@ wk_order_copy (const WkOrder *order)
   copy->prn_indication = g_strdup (order->prn_indication);
   copy->prescriber = g_strdup (order->prescriber);
   copy->instructions = g_strdup (order->instructions);
+  copy->order_control = g_strdup (order->order_control);
   return copy;
 }
 
@@ -90,6 +91,7 @@ wk_order_free (WkOrder *order)
   g_free (order->prn_indication);
   g_free (order->prescriber);
   g_free (order->instructions);
+  g_free (order->order_control);
   g_free (order);
 }
 
@@ -247,9 +249,9 @@ wk_order_insert (WkModel *model, WkOrder *order, GError **error)
                             "INSERT INTO med_order (patient_id, placer_id, version, kind, status, "
                             "dmd_code, drug, dose, dose_max, dose_unit, route, frequency, "
                             "admin_times, min_interval_min, prn_indication, prn_max_24h, start_at, "
-                            "stop_at, status_at, prescriber, instructions) VALUES (?1, ?2, ?3, ?4, "
-                            "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
-                            "?20, ?21)",
+                            "stop_at, status_at, prescriber, instructions, transaction_at, "
+                            "order_control) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+                            "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
                             error);
   if (stmt == NULL)
     return FALSE;
@@ -275,6 +277,8 @@ wk_order_insert (WkModel *model, WkOrder *order, GError **error)
   _wk_stmt_bind_time (stmt, 19, order->status_at);
   _wk_stmt_bind_text (stmt, 20, order->prescriber);
   _wk_stmt_bind_text (stmt, 21, order->instructions);
+  _wk_stmt_bind_time (stmt, 22, order->transaction_at);
+  _wk_stmt_bind_text (stmt, 23, order->order_control);
   if (!_wk_model_step_done (model, stmt, "Cannot add the order", error))
     return FALSE;
   order->id = sqlite3_last_insert_rowid (_wk_model_get_db (model));
@@ -361,6 +365,8 @@ order_from_row (sqlite3_stmt *stmt)
   order->status_at = _wk_stmt_get_time (stmt, 19);
   order->prescriber = _wk_stmt_dup_text (stmt, 20);
   order->instructions = _wk_stmt_dup_text (stmt, 21);
+  order->transaction_at = _wk_stmt_get_time (stmt, 22);
+  order->order_control = _wk_stmt_dup_text (stmt, 23);
   return order;
 }
 

@@ -52,6 +52,10 @@ typedef enum
  * @status_at: when @status last changed (UTC seconds), 0 when not known
  * @prescriber: (nullable): who prescribed it
  * @instructions: (nullable): instructions to the person giving it
+ * @transaction_at: when the sending system made this version (ORC-9, UTC seconds), 0
+ *   when not known; a change older than the current version's is stale
+ * @order_control: (nullable): what made this version: the HL7 order control (ORC-1)
+ *   `NW`, `XO`, `DC`, `CA`, `HD` or `RL`; %NULL for a version not from the feed
  */
 typedef struct
 {
@@ -77,6 +81,8 @@ typedef struct
   gint64        status_at;
   char         *prescriber;
   char         *instructions;
+  gint64        transaction_at;
+  char         *order_control;
 } WkOrder;
 
 WkOrder *wk_order_new (void);

@@ -39,7 +39,7 @@ static const WkEnumNick stay_nicks[] = {
 #define PATIENT_COLUMNS                                                                            \
   "id, nhs_number, hospital_number, family_name, given_names, birth_date, sex, weight_kg, "        \
   "weight_at, consultant, allergy_status, stay, visit_number, ward_id, bed_id, admitted_at, "      \
-  "left_at, updated_at "
+  "left_at, updated_at, event_at "
 
 /**
  * wk_patient_new:
@@ -302,6 +302,7 @@ bind_patient (sqlite3_stmt *stmt, const WkPatient *patient)
   _wk_stmt_bind_time (stmt, 16, patient->admitted_at);
   _wk_stmt_bind_time (stmt, 17, patient->left_at);
   sqlite3_bind_int64 (stmt, 18, patient->updated_at);
+  _wk_stmt_bind_time (stmt, 19, patient->event_at);
 }
 
 /**
@@ -330,7 +331,7 @@ wk_patient_insert (WkModel *model, WkPatient *patient, GError **error)
   stmt = _wk_model_prepare (model,
                             "INSERT INTO patient (" PATIENT_COLUMNS
                             ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-                            "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                            "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
                             error);
   if (stmt == NULL)
     return FALSE;
@@ -371,7 +372,8 @@ wk_patient_update (WkModel *model, WkPatient *patient, GError **error)
       "UPDATE patient SET nhs_number = ?2, hospital_number = ?3, family_name = ?4, "
       "given_names = ?5, birth_date = ?6, sex = ?7, weight_kg = ?8, weight_at = ?9, "
       "consultant = ?10, allergy_status = ?11, stay = ?12, visit_number = ?13, ward_id = ?14, "
-      "bed_id = ?15, admitted_at = ?16, left_at = ?17, updated_at = ?18 WHERE id = ?1",
+      "bed_id = ?15, admitted_at = ?16, left_at = ?17, updated_at = ?18, event_at = ?19 "
+      "WHERE id = ?1",
       error);
   if (stmt == NULL)
     return FALSE;
@@ -451,6 +453,7 @@ patient_from_row (sqlite3_stmt *stmt)
   patient->admitted_at = _wk_stmt_get_time (stmt, 15);
   patient->left_at = _wk_stmt_get_time (stmt, 16);
   patient->updated_at = _wk_stmt_get_time (stmt, 17);
+  patient->event_at = _wk_stmt_get_time (stmt, 18);
   return patient;
 }
 
@@ -649,4 +652,97 @@ wk_stay_from_string (const char *text, WkStay *stay)
     return FALSE;
   *stay = value;
   return TRUE;
+}
+
+/* Runs one statement of a merge with the two patient ids bound. */
+static gboolean
+merge_step (WkModel *model, const char *sql, gint64 survivor_id, gint64 merged_id, GError **error)
+{
+  g_auto (WkModelStmt) stmt = _wk_model_prepare (model, sql, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, survivor_id);
+  sqlite3_bind_int64 (stmt, 2, merged_id);
+  return _wk_model_step_done (model, stmt, "Cannot merge the patients", error);
+}
+
+/**
+ * wk_patient_merge:
+ * @model: a #WkModel
+ * @survivor_id: the patient who remains
+ * @merged_id: the patient merged into @survivor_id, who is removed
+ * @error: return location for a #GError
+ *
+ * Merges two records of one person (HL7 A40): the merged record's orders (with their
+ * administrations) and allergies move to the survivor, who also takes the merged
+ * record's bed and stay when it has no bed itself and keeps the most recent weight;
+ * then the merged record is removed. All or nothing.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+wk_patient_merge (WkModel *model, gint64 survivor_id, gint64 merged_id, GError **error)
+{
+  g_autoptr (WkPatient) survivor = NULL;
+  g_autoptr (WkPatient) merged = NULL;
+
+  g_return_val_if_fail (model != NULL, FALSE);
+
+  if (survivor_id == merged_id)
+    {
+      g_set_error (error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_INVALID,
+                   "Cannot merge patient #%" G_GINT64_FORMAT " into itself", survivor_id);
+      return FALSE;
+    }
+  if (!wk_model_begin (model, error))
+    return FALSE;
+  survivor = wk_patient_load (model, survivor_id, error);
+  merged = survivor != NULL ? wk_patient_load (model, merged_id, error) : NULL;
+  if (merged == NULL)
+    goto fail;
+
+  /* Orders (administrations follow them by placer id) and allergies move across. */
+  if (!merge_step (model, "UPDATE med_order SET patient_id = ?1 WHERE patient_id = ?2", survivor_id,
+                   merged_id, error)
+      || !merge_step (model, "UPDATE allergy SET patient_id = ?1 WHERE patient_id = ?2",
+                      survivor_id, merged_id, error))
+    goto fail;
+
+  /* The survivor takes the bed when it has none (it is free once the merged record goes). */
+  if (survivor->bed_id == 0 && merged->bed_id != 0)
+    {
+      survivor->bed_id = merged->bed_id;
+      survivor->stay = WK_STAY_ADMITTED;
+      survivor->left_at = 0;
+      if (survivor->admitted_at == 0)
+        survivor->admitted_at = merged->admitted_at;
+    }
+  if (merged->weight_at > survivor->weight_at && merged->weight_kg > 0)
+    {
+      survivor->weight_kg = merged->weight_kg;
+      survivor->weight_at = merged->weight_at;
+    }
+  if (survivor->nhs_number == NULL && merged->nhs_number != NULL)
+    survivor->nhs_number = g_steal_pointer (&merged->nhs_number);
+  if (survivor->hospital_number == NULL && merged->hospital_number != NULL)
+    survivor->hospital_number = g_steal_pointer (&merged->hospital_number);
+  survivor->event_at = MAX (survivor->event_at, merged->event_at);
+  {
+    int n = count_allergies (model, survivor_id);
+
+    if (n > 0)
+      survivor->allergy_status = WK_ALLERGY_STATUS_RECORDED;
+    else if (survivor->allergy_status == WK_ALLERGY_STATUS_NOT_RECORDED)
+      survivor->allergy_status = merged->allergy_status == WK_ALLERGY_STATUS_NONE_KNOWN
+                                     ? WK_ALLERGY_STATUS_NONE_KNOWN
+                                     : WK_ALLERGY_STATUS_NOT_RECORDED;
+  }
+  /* The identifiers move only once the merged record is gone (they are unique). */
+  if (!wk_patient_delete (model, merged_id, error) || !wk_patient_update (model, survivor, error))
+    goto fail;
+  return _wk_model_end (model, TRUE, error);
+
+fail:
+  return _wk_model_end (model, FALSE, NULL);
 }

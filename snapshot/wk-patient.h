@@ -58,6 +58,8 @@ typedef enum
  * @admitted_at: when admitted (UTC seconds), 0 when not known
  * @left_at: when transferred out or discharged, 0 while on the ward
  * @updated_at: when the model last changed this row; set by the model
+ * @event_at: the time of the last feed event applied to the patient (UTC seconds), 0
+ *   when none; an older event is stale and not applied
  *
  * A patient. At least one of @nhs_number and @hospital_number is set.
  */
@@ -81,6 +83,7 @@ typedef struct
   gint64          admitted_at;
   gint64          left_at;
   gint64          updated_at;
+  gint64          event_at;
 } WkPatient;
 
 WkPatient *wk_patient_new (void);
@@ -96,6 +99,7 @@ WkPatient *wk_patient_load_by_nhs_number (WkModel *model, const char *nhs_number
 WkPatient *
 wk_patient_load_by_hospital_number (WkModel *model, const char *hospital_number, GError **error);
 GPtrArray *wk_patient_load_all (WkModel *model, GError **error);
+gboolean   wk_patient_merge (WkModel *model, gint64 survivor_id, gint64 merged_id, GError **error);
 
 const char *wk_sex_to_string (WkSex sex);
 gboolean    wk_sex_from_string (const char *text, WkSex *sex);

@@ -304,7 +304,7 @@ test_oversized_refused (Fixture *fixture, gconstpointer data)
   g_assert_no_error (job->error);
   g_assert_cmpuint (job->frames->len, ==, 2);
   expected = g_strdup_printf ("AR:the message is %zu bytes long; the largest this kiosk takes "
-                              "is 4096 bytes ([feed] max-frame-size)",
+                              "is 4096 bytes ([hl7] max-message-size)",
                               big->len - 3);
   g_assert_cmpstr (job->frames->pdata[0], ==, expected);
   /* The connection goes on: the next message is served. */
@@ -564,7 +564,7 @@ test_config (void)
 
   /* Port 0 picks a free port. */
   config = wk_config_load_from_data ("[ward]\nid = 7A\n[feed]\naddress = 127.0.0.1\nport = 0\n"
-                                     "max-frame-size = 2048\nidle-timeout = 2s\n",
+                                     "idle-timeout = 2s\n[hl7]\nmax-message-size = 2048\n",
                                      -1, "test.conf", &error);
   g_assert_no_error (error);
   listener = wk_mllp_listener_new_from_config (config, echo_handler, NULL, NULL, &error);

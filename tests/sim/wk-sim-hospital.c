@@ -4,6 +4,7 @@
 
 #include "wk-sim-hospital.h"
 
+#include "wk-bed.h"
 #include "wk-hl7.h"
 
 #include <math.h>
@@ -790,6 +791,7 @@ add_allergies (WkHl7Builder *b, WkSimPatient *p)
       wk_hl7_builder_component (b, 3, 2, a->substance);
       wk_hl7_builder_field (b, 4, severity_code (a->severity));
       wk_hl7_builder_field (b, 5, a->reaction);
+      wk_hl7_builder_field_time (b, 6, a->recorded_at);
     }
 }
 
@@ -844,7 +846,7 @@ adt_message (WkSimHospital *h, WkSimPatient *p, const char *event, WkSimBed *pri
   wk_hl7_builder_field_time (b, 2, h->now);
   add_pid (b, p);
   add_pv1 (b, p, prior);
-  if (strcmp (event, "A01") == 0 || strcmp (event, "A08") == 0)
+  if (strcmp (event, "A03") != 0)
     {
       add_weight (b, p);
       add_allergies (b, p);
@@ -980,6 +982,16 @@ administration_message (WkSimHospital *h, WkSimPatient *p, WkSimOrder *o, WkAdmi
 }
 
 /* --- events ------------------------------------------------------------------------- */
+
+/* Stopped now: a later stop time is brought forward, an earlier one kept. */
+static void
+stop (WkOrder *order, gint64 now)
+{
+  order->status = WK_ORDER_DISCONTINUED;
+  order->status_at = now;
+  if (order->stop_at == 0 || order->stop_at > now)
+    order->stop_at = MAX (now, order->start_at);
+}
 
 /* A new version of an order, carrying the changes the caller makes to it. */
 static WkOrder *
@@ -1245,9 +1257,7 @@ random_event (WkSimHospital *h)
       if (o == NULL)
         return NULL;
       order = new_version (o);
-      order->status = WK_ORDER_DISCONTINUED;
-      order->status_at = h->now;
-      order->stop_at = h->now;
+      stop (order, h->now);
       o->next_due = 0;
       return order_message (h, p, o, "DC");
     }
@@ -1356,6 +1366,7 @@ wk_sim_hospital_next (WkSimHospital *hospital, gint64 now)
       else if (strcmp (item->control, "NW") == 0)
         {
           o->sent = TRUE;
+          ((WkOrder *)o->versions->pdata[0])->status_at = h->now;
           event = order_message (h, p, o, "NW");
         }
       else
@@ -1363,11 +1374,11 @@ wk_sim_hospital_next (WkSimHospital *hospital, gint64 now)
           /* Held or stopped since it was prescribed, before the feed started. */
           WkOrder *next = new_version (o);
 
-          next->status = strcmp (item->control, "HD") == 0 ? WK_ORDER_HELD : WK_ORDER_DISCONTINUED;
+          next->status = WK_ORDER_HELD;
           next->status_at = h->now;
-          if (next->status == WK_ORDER_DISCONTINUED)
+          if (strcmp (item->control, "DC") == 0)
             {
-              next->stop_at = h->now;
+              stop (next, h->now);
               o->next_due = 0;
             }
           event = order_message (h, p, o, item->control);
@@ -1388,4 +1399,298 @@ wk_sim_hospital_next (WkSimHospital *hospital, gint64 now)
         event = random_event (h);
     }
   return event;
+}
+
+/* --- the model against the simulator's view --------------------------------------- */
+
+/* How the feed names a person sent as XCN "code^family^given": "given family". */
+static char *
+person_name (const char *xcn)
+{
+  g_auto (GStrv) parts = g_strsplit (xcn, "^", 3);
+
+  return g_strdup_printf ("%s %s", parts[2], parts[1]);
+}
+
+static const char *
+route_name (const char *code)
+{
+  return strcmp (code, "PO") == 0 ? "oral" : code;
+}
+
+typedef struct
+{
+  GString *out;
+  guint    n;
+} Diff;
+
+static void diff_add (Diff *d, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static void
+diff_add (Diff *d, const char *format, ...)
+{
+  va_list args;
+
+  if (d->n++ >= 40)
+    return;
+  va_start (args, format);
+  g_string_append_vprintf (d->out, format, args);
+  va_end (args);
+  g_string_append_c (d->out, '\n');
+}
+
+static void
+same_str (Diff *d, const char *who, const char *what, const char *model, const char *sim)
+{
+  if (g_strcmp0 (model, sim) != 0)
+    diff_add (d, "%s: %s is \"%s\" in the model, \"%s\" in the simulator", who, what,
+              model != NULL ? model : "(none)", sim != NULL ? sim : "(none)");
+}
+
+static void
+same_int (Diff *d, const char *who, const char *what, gint64 model, gint64 sim)
+{
+  if (model != sim)
+    diff_add (d,
+              "%s: %s is %" G_GINT64_FORMAT " in the model, %" G_GINT64_FORMAT " in the simulator",
+              who, what, model, sim);
+}
+
+static void
+same_num (Diff *d, const char *who, const char *what, double model, double sim)
+{
+  if (fabs (model - sim) > 1e-6)
+    diff_add (d, "%s: %s is %g in the model, %g in the simulator", who, what, model, sim);
+}
+
+static void
+compare_order_version (Diff *d, const char *who, const WkOrder *m, const WkOrder *s)
+{
+  g_autofree char *prescriber = person_name (s->prescriber);
+
+  same_int (d, who, "version", m->version, s->version);
+  same_int (d, who, "kind", m->kind, s->kind);
+  same_int (d, who, "status", m->status, s->status);
+  same_str (d, who, "dm+d code", m->dmd_code, s->dmd_code);
+  same_str (d, who, "drug", m->drug, s->drug);
+  same_num (d, who, "dose", m->dose, s->dose);
+  same_num (d, who, "top of the dose range", m->dose_max, s->dose_max);
+  same_str (d, who, "dose unit", m->dose_unit, s->dose_unit);
+  same_str (d, who, "route", m->route, route_name (s->route));
+  same_str (d, who, "frequency", m->frequency, s->frequency);
+  same_str (d, who, "due times", m->admin_times, s->admin_times);
+  same_int (d, who, "minimum interval", m->min_interval_min, s->min_interval_min);
+  same_str (d, who, "indication", m->prn_indication, s->prn_indication);
+  same_num (d, who, "maximum in 24 h", m->prn_max_24h, s->prn_max_24h);
+  same_int (d, who, "start", m->start_at, s->start_at);
+  same_int (d, who, "stop", m->stop_at, s->stop_at);
+  same_int (d, who, "status time", m->status_at, s->status_at);
+  same_str (d, who, "prescriber", m->prescriber, prescriber);
+  same_str (d, who, "instructions", m->instructions, s->instructions);
+}
+
+static void
+compare_orders (Diff *d, WkModel *model, WkSimPatient *p, const WkPatient *mp)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) current = wk_order_load_for_patient (model, mp->id, &error);
+  guint sent = 0;
+
+  if (current == NULL)
+    {
+      diff_add (d, "patient %u: cannot load orders: %s", p->n, error->message);
+      return;
+    }
+  for (guint i = 0; i < p->orders->len; i++)
+    {
+      WkSimOrder      *o = p->orders->pdata[i];
+      WkOrder         *first = o->versions->pdata[0];
+      g_autofree char *who = g_strdup_printf ("patient %u order %s", p->n, first->placer_id);
+      g_autoptr (GPtrArray) versions = NULL;
+      g_autoptr (GPtrArray) given = NULL;
+
+      if (!o->sent)
+        continue;
+      sent++;
+      versions = wk_order_load_versions (model, first->placer_id, NULL);
+      if (versions == NULL || versions->len == 0)
+        {
+          diff_add (d, "%s: not in the model", who);
+          continue;
+        }
+      same_int (d, who, "number of versions", versions->len, o->versions->len);
+      for (guint v = 0; v < MIN (versions->len, o->versions->len); v++)
+        {
+          g_autofree char *whov = g_strdup_printf ("%s version %u", who, v + 1);
+
+          compare_order_version (d, whov, versions->pdata[v], o->versions->pdata[v]);
+          same_int (d, whov, "patient", ((WkOrder *)versions->pdata[v])->patient_id, mp->id);
+        }
+      given = wk_administration_load_for_order (model, first->placer_id, NULL);
+      same_int (d, who, "number of administrations", given != NULL ? given->len : 0,
+                o->administrations->len);
+      for (guint k = 0; given != NULL && k < MIN (given->len, o->administrations->len); k++)
+        {
+          WkAdministration *ma = given->pdata[k];
+          WkAdministration *sa = o->administrations->pdata[k];
+          g_autofree char  *whoa = g_strdup_printf ("%s administration %u", who, k + 1);
+
+          same_int (d, whoa, "time", ma->at, sa->at);
+          same_int (d, whoa, "given", ma->given, sa->given);
+          same_int (d, whoa, "order version", ma->order_version, sa->order_version);
+          same_str (d, whoa, "by", ma->by_whom, sa->by_whom);
+          if (sa->given)
+            {
+              same_num (d, whoa, "dose", ma->dose, sa->dose);
+              same_str (d, whoa, "unit", ma->dose_unit, sa->dose_unit);
+            }
+          else
+            same_str (d, whoa, "reason not given", ma->reason, sa->reason);
+        }
+    }
+  {
+    g_autofree char *who = g_strdup_printf ("patient %u", p->n);
+
+    same_int (d, who, "number of orders", current->len, sent);
+  }
+}
+
+static void
+compare_patient (Diff *d, WkModel *model, WkSimPatient *p)
+{
+  WkPatient       *s = p->patient;
+  g_autofree char *who = g_strdup_printf ("patient %u", p->n);
+  g_autofree char *consultant = person_name (s->consultant);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WkPatient) m = wk_patient_load_by_nhs_number (model, s->nhs_number, &error);
+  g_autoptr (GPtrArray) allergies = NULL;
+
+  if (m == NULL)
+    {
+      diff_add (d, "%s: not in the model (%s)", who, error->message);
+      return;
+    }
+  same_str (d, who, "hospital number", m->hospital_number, s->hospital_number);
+  same_str (d, who, "family name", m->family_name, s->family_name);
+  same_str (d, who, "given names", m->given_names, s->given_names);
+  same_str (d, who, "birth date", m->birth_date, s->birth_date);
+  same_int (d, who, "sex", m->sex, s->sex);
+  same_num (d, who, "weight", m->weight_kg, s->weight_kg);
+  same_int (d, who, "weight time", m->weight_at, s->weight_at);
+  same_str (d, who, "consultant", m->consultant, consultant);
+  same_str (d, who, "visit", m->visit_number, s->visit_number);
+  same_int (d, who, "stay", m->stay, s->stay);
+  same_int (d, who, "admitted", m->admitted_at, s->admitted_at);
+  same_int (d, who, "left", m->left_at, s->left_at);
+  same_str (d, who, "ward", m->ward_id, s->ward_id);
+  same_int (d, who, "allergy status", m->allergy_status, s->allergy_status);
+  if (p->bed == NULL)
+    {
+      same_int (d, who, "bed", m->bed_id, 0);
+    }
+  else
+    {
+      g_autoptr (WkBed) bed = m->bed_id != 0 ? wk_bed_load (model, m->bed_id, NULL) : NULL;
+
+      if (bed == NULL)
+        diff_add (d, "%s: has no bed in the model, %s %s %s in the simulator", who,
+                  p->bed->ward->id, p->bed->bay, p->bed->bed);
+      else
+        {
+          same_str (d, who, "bed's ward", bed->ward_id, p->bed->ward->id);
+          same_str (d, who, "bay", bed->bay, p->bed->bay);
+          same_str (d, who, "bed", bed->bed, p->bed->bed);
+        }
+    }
+
+  allergies = wk_allergy_load_for_patient (model, m->id, NULL);
+  same_int (d, who, "number of allergies", allergies != NULL ? allergies->len : 0,
+            p->allergies->len);
+  /* The model lists the most severe first: matched by substance. */
+  for (guint i = 0; allergies != NULL && i < p->allergies->len; i++)
+    {
+      WkAllergy *sa = p->allergies->pdata[i], *ma = NULL;
+
+      for (guint j = 0; j < allergies->len && ma == NULL; j++)
+        if (g_strcmp0 (((WkAllergy *)allergies->pdata[j])->substance, sa->substance) == 0)
+          ma = allergies->pdata[j];
+      if (ma == NULL)
+        {
+          diff_add (d, "%s: allergy to %s is not in the model", who, sa->substance);
+          continue;
+        }
+      same_str (d, who, "allergy code", ma->code, sa->code);
+      same_int (d, who, "allergy category", ma->category, sa->category);
+      same_int (d, who, "allergy severity", ma->severity, sa->severity);
+      same_str (d, who, "allergy reaction", ma->reaction, sa->reaction);
+      same_int (d, who, "allergy recorded", ma->recorded_at, sa->recorded_at);
+    }
+  compare_orders (d, model, p, m);
+}
+
+/**
+ * wk_sim_hospital_compare_model:
+ * @hospital: a #WkSimHospital, after its feed went to a kiosk that keeps every ward
+ * @model: the kiosk's model after that feed
+ * @ward: (nullable): compare this ward's beds only; %NULL for every ward
+ * @differences: where each difference is described, one per line (the first 40)
+ *
+ * Compares the model, field by field through its C API, with the simulator's own view
+ * of what it sent: every patient (identity, stay, bed, weight, consultant, allergies),
+ * every version of every order, every administration, and who is in each bed.
+ *
+ * Returns: %TRUE when they are the same
+ */
+gboolean
+wk_sim_hospital_compare_model (WkSimHospital *hospital,
+                               WkModel       *model,
+                               const char    *ward,
+                               GString       *differences)
+{
+  Diff d = { differences, 0 };
+  g_autoptr (GPtrArray) all = wk_patient_load_all (model, NULL);
+  guint announced = 0;
+
+  for (guint i = 0; i < hospital->patients->len; i++)
+    {
+      WkSimPatient *p = hospital->patients->pdata[i];
+
+      if (ward != NULL && !g_ptr_array_find_with_equal_func (p->wards, ward, g_str_equal, NULL))
+        continue;
+      announced++;
+      compare_patient (&d, model, p);
+    }
+  if (ward == NULL && all != NULL && all->len != announced)
+    diff_add (&d, "the model has %u patients, the simulator %u", all->len, announced);
+
+  /* Every bed: the same patient in it, or nobody. */
+  for (guint w = 0; w < hospital->wards->len; w++)
+    {
+      WkSimWard *sw = hospital->wards->pdata[w];
+
+      if (ward != NULL && strcmp (sw->id, ward) != 0)
+        continue;
+      for (guint b = 0; b < sw->beds->len; b++)
+        {
+          WkSimBed *sb = sw->beds->pdata[b];
+          g_autoptr (WkBed) mb = wk_bed_load_by_location (model, sw->id, sb->bay, sb->bed, NULL);
+          gint64 expected = 0;
+
+          if (sb->occupant != NULL)
+            {
+              g_autoptr (WkPatient) mp
+                  = wk_patient_load_by_nhs_number (model, sb->occupant->patient->nhs_number, NULL);
+
+              expected = mp != NULL ? mp->id : -1;
+            }
+          if ((mb != NULL ? mb->patient_id : 0) != expected)
+            diff_add (&d,
+                      "bed %s %s %s: patient #%" G_GINT64_FORMAT " in the model, #%" G_GINT64_FORMAT
+                      " expected",
+                      sw->id, sb->bay, sb->bed, mb != NULL ? mb->patient_id : 0, expected);
+        }
+    }
+  if (d.n > 40)
+    g_string_append_printf (differences, "... and %u more differences\n", d.n - 40);
+  return d.n == 0;
 }
