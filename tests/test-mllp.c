@@ -4,6 +4,7 @@
  * the HL7 side is tested end to end in test-feed-e2e.c. */
 
 #include "wk-config.h"
+#include "wk-hl7.h"
 #include "wk-mllp-client.h"
 #include "wk-mllp-listener.h"
 #include "wk-snapshot-error.h"
@@ -315,6 +316,48 @@ test_oversized_refused (Fixture *fixture, gconstpointer data)
   g_assert_cmpuint (stats_of (fixture).buffered_peak, <=, 4096 + 256);
 }
 
+/* The refusal the daemon uses: an HL7 AR built from the MSH segment alone. */
+static void
+test_oversized_refused_with_ar (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (Job) job = NULL;
+  g_autoptr (GString) big = g_string_new ("\x0b" MSH "PID|1|");
+  g_autoptr (WkHl7Message) ack = NULL;
+  g_autoptr (GError) error = NULL;
+  int msa, err;
+
+  wk_mllp_listener_set_refuse_func (fixture->listener, wk_mllp_refuse_with_ar, (gpointer) "7A");
+  wk_mllp_listener_set_max_frame_size (fixture->listener, 2048);
+  fixture_start (fixture);
+  while (big->len < 10000)
+    g_string_append (big, "NTE|1||padding\r");
+  g_string_append (big, "\x1c\x0d");
+  job = job_new (fixture);
+  job_add (job, big->str, big->len);
+  job->expect_frames = 1;
+  job->close_first = TRUE;
+  run_job (job);
+  g_assert_no_error (job->error);
+  ack = wk_hl7_message_parse ((const guint8 *)job->frames->pdata[0], strlen (job->frames->pdata[0]),
+                              NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (wk_hl7_message_get_type (ack), ==, "ACK");
+  g_assert_cmpstr (wk_hl7_message_get_event (ack), ==, "A01");
+  g_assert_cmpstr (wk_hl7_message_get_text (ack, 0, 5, 1, 1, 0, NULL), ==, "EPR");
+  msa = wk_hl7_message_find_segment (ack, "MSA", 0);
+  g_assert_cmpstr (wk_hl7_message_get_text (ack, msa, 1, 1, 1, 0, NULL), ==, "AR");
+  g_assert_cmpstr (wk_hl7_message_get_text (ack, msa, 2, 1, 1, 0, NULL), ==, "CTRL1");
+  err = wk_hl7_message_find_segment (ack, "ERR", 0);
+  g_assert_cmpint (err, >, 0);
+  g_assert_cmpstr (wk_hl7_message_get_text (ack, err, 4, 1, 1, 0, NULL), ==, "E");
+  g_assert_nonnull (strstr (wk_hl7_message_get_text (ack, err, 8, 1, 1, 0, NULL),
+                            "the largest this kiosk takes is 2048 bytes"));
+  g_assert_cmpuint (fixture->messages->len, ==, 0);
+
+  /* Without a readable MSH there is nothing to refuse: no ACK. */
+  g_assert_null (wk_mllp_refuse_with_ar ((const guint8 *)"PID|1\r", 6, "too big", NULL));
+}
+
 static void
 test_oversized_without_msh_closes (Fixture *fixture, gconstpointer data)
 {
@@ -604,6 +647,7 @@ main (int argc, char **argv)
   ADD ("garbage-between-frames", test_garbage_between_frames);
   ADD ("unterminated-and-bad-end", test_unterminated_and_bad_end);
   ADD ("oversized-refused", test_oversized_refused);
+  ADD ("oversized-refused-with-ar", test_oversized_refused_with_ar);
   ADD ("oversized-without-msh-closes", test_oversized_without_msh_closes);
   ADD ("eof-mid-frame", test_eof_mid_frame);
   ADD ("allow-list", test_allow_list);

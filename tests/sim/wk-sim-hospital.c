@@ -419,7 +419,7 @@ patient_new (WkSimHospital *h, gint64 admitted_at)
   p->allergies = g_ptr_array_new_with_free_func ((GDestroyNotify)wk_allergy_free);
   p->orders = g_ptr_array_new_with_free_func ((GDestroyNotify)sim_order_free);
   patient->nhs_number = next_nhs_number (h);
-  patient->hospital_number = g_strdup_printf ("H%07u", 1000000 + p->n);
+  patient->hospital_number = g_strdup_printf ("H%02u%06u", h->options.seed % 100, p->n);
   patient->family_name = g_strdup (family_names[pick (h, G_N_ELEMENTS (family_names))]);
   patient->given_names = g_strdup (female ? female_names[pick (h, G_N_ELEMENTS (female_names))]
                                           : male_names[pick (h, G_N_ELEMENTS (male_names))]);
@@ -507,7 +507,8 @@ wk_sim_hospital_new (const WkSimOptions *options)
   h->patients = g_ptr_array_new_with_free_func ((GDestroyNotify)sim_patient_free);
   h->initial = g_queue_new ();
   h->now = options->start;
-  h->next_nhs = options->seed % 500000;
+  /* Hospitals of other seeds get other NHS numbers (the 999 range holds a million). */
+  h->next_nhs = (guint)(((guint64)options->seed * 104729u) % 900000u);
   /* Control ids differ between runs with another seed or start. */
   h->run_id = (options->seed * 2654435761u) ^ (guint32)(options->start / 60);
 
