@@ -126,18 +126,6 @@ feeder_main (gpointer data)
   return NULL;
 }
 
-static WkSimHospital *
-hospital_new (guint32 seed, guint wards, guint beds)
-{
-  WkSimOptions options;
-
-  wk_sim_options_init (&options);
-  options.seed = seed;
-  options.n_wards = wards;
-  options.beds_per_ward = beds;
-  return wk_sim_hospital_new (&options);
-}
-
 /* Streams the feed into the kiosk and checks every message was acknowledged AA and the
  * model equals the simulator's view. */
 static void
@@ -169,7 +157,7 @@ static void
 test_ward (void)
 {
   g_autoptr (Kiosk) k = kiosk_new ("[ward]\nid = 7A\n", NULL);
-  g_autoptr (WkSimHospital) h = hospital_new (11, 1, 30);
+  g_autoptr (WkSimHospital) h = wk_sim_hospital_new_sized (11, 1, 30);
 
   feed_and_compare (k, h, 3000, NULL);
 }
@@ -178,7 +166,7 @@ static void
 test_hospital (void)
 {
   g_autoptr (Kiosk) k = kiosk_new ("[ward]\nid = 7A\n[hl7]\nwards = *\n", NULL);
-  g_autoptr (WkSimHospital) h = hospital_new (12, 40, 30);
+  g_autoptr (WkSimHospital) h = wk_sim_hospital_new_sized (12, 40, 30);
 
   g_assert_cmpuint (wk_sim_hospital_count_beds (h), ==, 1200);
   feed_and_compare (k, h, 6000, NULL);
@@ -189,7 +177,7 @@ test_tls (void)
 {
   g_autoptr (WkTestTls) tls = wk_test_tls_new ();
   g_autoptr (Kiosk) k = kiosk_new ("[ward]\nid = 7A\n[hl7]\nwards = *\n", tls);
-  g_autoptr (WkSimHospital) h = hospital_new (13, 6, 30);
+  g_autoptr (WkSimHospital) h = wk_sim_hospital_new_sized (13, 6, 30);
   WkMllpClientTls client = { tls->ca, tls->client_cert, tls->client_key, NULL };
 
   feed_and_compare (k, h, 1500, &client);
@@ -265,7 +253,7 @@ static void
 test_bad_input_changes_nothing (void)
 {
   g_autoptr (Kiosk) k = kiosk_new ("[ward]\nid = 7A\n", NULL);
-  g_autoptr (WkSimHospital) h = hospital_new (14, 1, 30);
+  g_autoptr (WkSimHospital) h = wk_sim_hospital_new_sized (14, 1, 30);
   g_autoptr (GString) differences = g_string_new (NULL);
   Abuse   ab = { wk_mllp_listener_get_port (k->listener), NULL, NULL };
   guint64 generation;

@@ -8,18 +8,6 @@
 
 #include <string.h>
 
-static WkSimHospital *
-make (guint32 seed, guint wards, guint beds)
-{
-  WkSimOptions options;
-
-  wk_sim_options_init (&options);
-  options.seed = seed;
-  options.n_wards = wards;
-  options.beds_per_ward = beds;
-  return wk_sim_hospital_new (&options);
-}
-
 /* Runs the feed: the initial load and then @events events a minute apart. */
 static GPtrArray *
 run_feed (WkSimHospital *h, guint events)
@@ -42,9 +30,9 @@ run_feed (WkSimHospital *h, guint events)
 static void
 test_deterministic (void)
 {
-  g_autoptr (WkSimHospital) a = make (42, 3, 30);
-  g_autoptr (WkSimHospital) b = make (42, 3, 30);
-  g_autoptr (WkSimHospital) c = make (43, 3, 30);
+  g_autoptr (WkSimHospital) a = wk_sim_hospital_new_sized (42, 3, 30);
+  g_autoptr (WkSimHospital) b = wk_sim_hospital_new_sized (42, 3, 30);
+  g_autoptr (WkSimHospital) c = wk_sim_hospital_new_sized (43, 3, 30);
   g_autoptr (GPtrArray) fa = run_feed (a, 500);
   g_autoptr (GPtrArray) fb = run_feed (b, 500);
   g_autoptr (GPtrArray) fc = run_feed (c, 500);
@@ -68,7 +56,7 @@ test_deterministic (void)
 static void
 test_hospital (void)
 {
-  g_autoptr (WkSimHospital) h = make (7, 40, 30);
+  g_autoptr (WkSimHospital) h = wk_sim_hospital_new_sized (7, 40, 30);
   GPtrArray *patients = wk_sim_hospital_get_patients (h);
   g_autoptr (GHashTable) numbers = g_hash_table_new (g_str_hash, g_str_equal);
   guint by_status[3] = { 0 }, by_kind[3] = { 0 }, with_range = 0;
@@ -133,7 +121,7 @@ test_hospital (void)
 static void
 test_feed_is_valid_hl7 (void)
 {
-  g_autoptr (WkSimHospital) h = make (3, 4, 30);
+  g_autoptr (WkSimHospital) h = wk_sim_hospital_new_sized (3, 4, 30);
   g_autoptr (GPtrArray) feed = run_feed (h, 3000);
   g_autoptr (GHashTable) control_ids = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr (GHashTable) types = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);

@@ -165,19 +165,14 @@ run (WkMllpHandler handler, gpointer handler_data, GPtrArray *events, guint n, g
 static GPtrArray *
 make_feed (guint32 seed, guint events)
 {
-  WkSimOptions options;
-  g_autoptr (WkSimHospital) h = NULL;
+  g_autoptr (WkSimHospital) h = wk_sim_hospital_new_sized (seed, N_WARDS, BEDS_PER_WARD);
   GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify)wk_sim_event_free);
+  gint64     start = wk_sim_hospital_get_now (h);
   guint      stream = 0;
 
-  wk_sim_options_init (&options);
-  options.seed = seed;
-  options.n_wards = N_WARDS;
-  options.beds_per_ward = BEDS_PER_WARD;
-  h = wk_sim_hospital_new (&options);
   while (stream < events)
     {
-      WkSimEvent *e = wk_sim_hospital_next (h, options.start + stream * 20);
+      WkSimEvent *e = wk_sim_hospital_next (h, start + stream * 20);
 
       if (!e->initial)
         stream++;

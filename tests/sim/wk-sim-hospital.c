@@ -6,6 +6,7 @@
 
 #include "wk-bed.h"
 #include "wk-hl7.h"
+#include "wk-nhs-number.h"
 
 #include <math.h>
 #include <string.h>
@@ -225,24 +226,22 @@ chance (WkSimHospital *h, double p)
   return g_rand_double (h->rand) < p;
 }
 
-/* The next NHS number of the 999 test range with a valid check digit. */
+/* The next NHS number of the 999 test range with a valid check digit (the one digit
+ * that the model's own check accepts; some bodies have none). */
 static char *
 next_nhs_number (WkSimHospital *h)
 {
   for (;;)
     {
       char digits[11];
-      int  sum = 0, check;
 
-      g_snprintf (digits, sizeof digits, "999%06u", h->next_nhs++ % 1000000);
-      for (int i = 0; i < 9; i++)
-        sum += (digits[i] - '0') * (10 - i);
-      check = (11 - sum % 11) % 11;
-      if (check == 10)
-        continue;
-      digits[9] = '0' + check;
-      digits[10] = '\0';
-      return g_strdup (digits);
+      g_snprintf (digits, sizeof digits, "999%06u0", h->next_nhs++ % 1000000);
+      for (char check = '0'; check <= '9'; check++)
+        {
+          digits[9] = check;
+          if (wk_nhs_number_validate (digits, NULL))
+            return g_strdup (digits);
+        }
     }
 }
 
@@ -554,6 +553,26 @@ wk_sim_hospital_new (const WkSimOptions *options)
         }
     }
   return h;
+}
+
+/**
+ * wk_sim_hospital_new_sized:
+ * @seed: the seed
+ * @n_wards: how many wards
+ * @beds_per_ward: beds on each
+ *
+ * Returns: (transfer full): a hospital with the other options at their defaults
+ */
+WkSimHospital *
+wk_sim_hospital_new_sized (guint32 seed, guint n_wards, guint beds_per_ward)
+{
+  WkSimOptions options;
+
+  wk_sim_options_init (&options);
+  options.seed = seed;
+  options.n_wards = n_wards;
+  options.beds_per_ward = beds_per_ward;
+  return wk_sim_hospital_new (&options);
 }
 
 /**

@@ -133,6 +133,7 @@ typedef struct _WkSimHospital WkSimHospital;
 
 void           wk_sim_options_init (WkSimOptions *options);
 WkSimHospital *wk_sim_hospital_new (const WkSimOptions *options);
+WkSimHospital *wk_sim_hospital_new_sized (guint32 seed, guint n_wards, guint beds_per_ward);
 void           wk_sim_hospital_free (WkSimHospital *hospital);
 GPtrArray     *wk_sim_hospital_get_wards (WkSimHospital *hospital);
 GPtrArray     *wk_sim_hospital_get_patients (WkSimHospital *hospital);
