@@ -199,6 +199,7 @@ abuse_main (gpointer data)
   g_autoptr (WkMllpClient) client
       = wk_mllp_client_connect ("127.0.0.1", ab->port, NULL, 60, &ab->error);
   g_autofree char  *big = NULL;
+  const char       *cut = "noise\x0bMSH|^~\\&|cut";
   const char *const bad[] = {
     /* a bad NHS number check digit */
     "MSH|^~\\&|SIMEPR|SIMHOSP|WARDKEEP|7A|20260302120000+0000||ADT^A01^ADT_A01|BAD1|P|2.5.1\r"
@@ -214,8 +215,8 @@ abuse_main (gpointer data)
     /* not HL7 at all */
     "hello, is this the pharmacy?",
     /* a message type the kiosk does not take */
-    "MSH|^~\\&|SIMEPR|SIMHOSP|WARDKEEP|7A|20260302120000+0000||ORU^R01^ORU_R01|BAD3|P|2.5.1\r"
-    "PID|1||9990000018^^^NHS^NH\r",
+    ("MSH|^~\\&|SIMEPR|SIMHOSP|WARDKEEP|7A|20260302120000+0000||ORU^R01^ORU_R01|BAD3|P|2.5.1\r"
+     "PID|1||9990000018^^^NHS^NH\r"),
   };
 
   if (client == NULL)
@@ -234,10 +235,7 @@ abuse_main (gpointer data)
                          "MSH|^~\\&|SIMEPR|SIMHOSP|WARDKEEP|7A|20260302120000+0000||ADT^A08|BAD4|"
                          "P|2.5.1\rNTE|1||%02000000d\r\x1c\x0d",
                          0);
-  if (!wk_mllp_client_write_raw (client,
-                                 "noise\x0b"
-                                 "MSH|^~\\&|cut",
-                                 20, &ab->error)
+  if (!wk_mllp_client_write_raw (client, cut, strlen (cut), &ab->error)
       || !wk_mllp_client_write_raw (client, big, strlen (big), &ab->error))
     return NULL;
   {
