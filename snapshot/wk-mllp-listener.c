@@ -30,6 +30,7 @@ struct _WkMllpListener
   GDestroyNotify   destroy;
   WkMllpRefuseFunc refuse;
   gpointer         refuse_data;
+  char            *home_ward; /* for the refusals of a listener made from the configuration */
 
   gsize            max_frame_size;
   guint            idle_timeout_ms;
@@ -696,8 +697,10 @@ wk_mllp_listener_new (WkMllpHandler handler, gpointer user_data, GDestroyNotify 
  * @destroy: (nullable): frees @user_data with the listener (also on failure)
  * @error: return location for a #GError
  *
- * Makes a listener as `[feed]` says (allow-list, TLS files, sizes and timeouts). It
- * listens once wk_mllp_listener_start() is called with `[feed] address` and `port`.
+ * Makes a listener as `[feed]` says (allow-list, TLS files, timeouts, connections; the
+ * frame limit is `[hl7] max-message-size`), refusing oversized messages with
+ * wk_mllp_refuse_with_ar(). It listens once wk_mllp_listener_start() is called with
+ * `[feed] address` and `port`.
  *
  * Returns: (transfer full) (nullable): the listener, or %NULL with
  *   %WK_SNAPSHOT_ERROR_CONFIG (an unreadable TLS file, a certificate without a key, ...)
@@ -721,6 +724,8 @@ wk_mllp_listener_new_from_config (WkConfig      *config,
   wk_mllp_listener_set_idle_timeout (listener,
                                      wk_config_get_duration_ms (config, "feed", "idle-timeout"));
   listener->frame_timeout_ms = wk_config_get_duration_ms (config, "feed", "frame-timeout");
+  listener->home_ward = g_strdup (wk_config_get_string (config, "ward", "id"));
+  wk_mllp_listener_set_refuse_func (listener, wk_mllp_refuse_with_ar, listener->home_ward);
   if (!wk_mllp_listener_set_allowed_peers (listener, wk_config_get_string (config, "feed", "allow"),
                                            error))
     return NULL;
@@ -780,6 +785,7 @@ wk_mllp_listener_free (WkMllpListener *listener)
   if (listener->destroy != NULL)
     listener->destroy (listener->user_data);
   g_free (listener->last_error);
+  g_free (listener->home_ward);
   g_free (listener);
 }
 

@@ -43,7 +43,6 @@ kiosk_new (const char *config_text, const WkTestTls *tls)
   g_assert_no_error (error);
   k->listener = wk_mllp_listener_new_from_config (k->config, feed_handler, k->feed, NULL, &error);
   g_assert_no_error (error);
-  wk_mllp_listener_set_refuse_func (k->listener, wk_mllp_refuse_with_ar, (gpointer) "7A");
   if (tls != NULL)
     {
       g_assert_true (wk_mllp_listener_set_tls (k->listener, tls->server_cert, tls->server_key,
