@@ -198,6 +198,7 @@ feed_thread (gpointer data)
   WkSimOptions options;
   g_autoptr (WkSimHospital) hospital = NULL;
   g_autoptr (WkMllpClient) client = NULL;
+  g_autoptr (WkSimEvent) event = NULL; /* sent, not yet acknowledged */
   g_autofree char *host = NULL;
   guint16          port = 0;
   guint            stream = 0, n_initial = 0;
@@ -223,7 +224,6 @@ feed_thread (gpointer data)
 
   while (!g_atomic_int_get (&sim->stop))
     {
-      g_autoptr (WkSimEvent) event = NULL;
       g_autoptr (GBytes) ack = NULL;
       g_autoptr (GError) error = NULL;
       gint64 now;
@@ -241,22 +241,28 @@ feed_thread (gpointer data)
           if (client == NULL)
             break;
         }
-      if (sim->messages > 0 && stream >= sim->messages)
+      if (event == NULL && sim->messages > 0 && stream >= sim->messages)
         break;
 
-      /* Simulated time: real time from the start when paced, else a fixed step. */
+      /* Simulated time: real time from the start when paced, else a fixed step. A message
+       * not acknowledged is sent again first. */
       if (sim->rate > 0)
         now = real_start + (g_get_monotonic_time () - started) / G_USEC_PER_SEC;
       else
         now = real_start + (gint64)stream * sim->step;
-      event = wk_sim_hospital_next (hospital, now);
+      if (event == NULL)
+        event = wk_sim_hospital_next (hospital, now);
       ack = wk_mllp_client_exchange (client, event->message, &error);
       if (ack == NULL)
         {
-          sim_print (sim, "FAILED: no acknowledgement of %s from the kiosk: %s", event->control_id,
-                     error->message);
-          g_atomic_int_set (&sim->failed, 1);
-          break;
+          /* As an interface engine does: reconnect and send it again (a kiosk that applied
+           * it already acknowledges the repeat without applying it twice). */
+          sim_print (sim,
+                     "lost the kiosk before it acknowledged %s (%s): reconnecting to send it "
+                     "again",
+                     event->control_id, error->message);
+          g_clear_pointer (&client, wk_mllp_client_free);
+          continue;
         }
       g_atomic_int_inc (&sim->sent);
       if (!check_ack (sim, event, ack))
@@ -273,6 +279,7 @@ feed_thread (gpointer data)
         sim_print (sim, "%s  %s  AA", event->control_id, event->summary);
       else if (!sim->quiet && g_atomic_int_get (&sim->sent) % 5000 == 0)
         sim_print (sim, "%d messages acknowledged", g_atomic_int_get (&sim->sent));
+      g_clear_pointer (&event, wk_sim_event_free);
       if (sim->rate > 0)
         g_usleep ((gulong)(G_USEC_PER_SEC / sim->rate));
     }
