@@ -99,7 +99,7 @@ static const KeySpec schema[] = {
     .doc = "The assigning authority (PID-3.4) of the hospital number, such as the trust's "
            "code; `*` accepts any." },
   { "hl7", "location-ward", TYPE_INT, "1", FALSE, .min = 1, .max = 9,
-    .doc = "The component of PV1-3 (and PV1-6) that holds the ward." },
+    .doc = "The component of PV1-3 that holds the ward." },
   { "hl7", "location-bay", TYPE_INT, "2", FALSE, .min = 0, .max = 9,
     .doc = "The component of PV1-3 that holds the bay or room; 0 when the feed sends none." },
   { "hl7", "location-bed", TYPE_INT, "3", FALSE, .min = 1, .max = 9,

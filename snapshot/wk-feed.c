@@ -287,8 +287,8 @@ read_identity (Apply *a, guint seg, guint field, Identity *id, GError **error)
               wk_hl7_message_set_error_location (a->m, &location);
               a->located = TRUE;
               a->hl7_code = HL7_DATA_TYPE;
-              g_set_error (error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_INVALID,
-                           "%s: the NHS number is not valid: %s", where, invalid->message);
+              g_set_error (error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_INVALID, "%s: %s", where,
+                           invalid->message);
               return FALSE;
             }
           if (id->nhs != NULL && strcmp (id->nhs, digits) != 0)
@@ -1380,6 +1380,37 @@ read_order (Apply *a, const OrderGroup *g, gint64 transaction_at, WkOrder *order
   return name_at (a, g->orc, 12, 2, &order->prescriber, error);
 }
 
+/* The current version of the order ORC-2 names, in @order (NULL when the model has none);
+ * refused when it belongs to another patient than PID-3's. */
+static gboolean
+current_order (Apply            *a,
+               const OrderGroup *g,
+               const char       *placer,
+               WkPatient        *patient,
+               WkOrder         **order,
+               GError          **error)
+{
+  g_autoptr (GError) local = NULL;
+
+  *order = wk_order_load_current (a->model, placer, &local);
+  if (*order == NULL && !g_error_matches (local, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_NOT_FOUND))
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return model_failed (a, g->orc, error);
+    }
+  if (*order != NULL && patient != NULL && (*order)->patient_id != patient->id)
+    {
+      gint64 owner = (*order)->patient_id;
+
+      g_clear_pointer (order, wk_order_free);
+      return fail (a, error, WK_SNAPSHOT_ERROR_CONSTRAINT, HL7_UNKNOWN_KEY, g->orc, 2, 1,
+                   "order %s belongs to patient #%" G_GINT64_FORMAT
+                   ", not to patient #%" G_GINT64_FORMAT " named in PID-3; nothing was changed",
+                   placer, owner, patient->id);
+    }
+  return TRUE;
+}
+
 static gboolean
 apply_order_group (Apply *a, const OrderGroup *g, WkPatient *patient, int pid, GError **error)
 {
@@ -1388,7 +1419,6 @@ apply_order_group (Apply *a, const OrderGroup *g, WkPatient *patient, int pid, G
   gint64                   transaction_at;
   g_autoptr (WkOrder) current = NULL;
   g_autoptr (WkOrder) order = NULL;
-  g_autoptr (GError) local = NULL;
 
   if (!text_at (a, g->orc, 1, 1, 1, &control, error)
       || !text_at (a, g->orc, 2, 1, 1, &placer, error)
@@ -1409,17 +1439,8 @@ apply_order_group (Apply *a, const OrderGroup *g, WkPatient *patient, int pid, G
   if (transaction_at == 0)
     transaction_at = a->message_at;
 
-  current = wk_order_load_current (a->model, placer, &local);
-  if (current == NULL && !g_error_matches (local, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_NOT_FOUND))
-    {
-      g_propagate_error (error, g_steal_pointer (&local));
-      return model_failed (a, g->orc, error);
-    }
-  if (current != NULL && patient != NULL && current->patient_id != patient->id)
-    return fail (a, error, WK_SNAPSHOT_ERROR_CONSTRAINT, HL7_UNKNOWN_KEY, g->orc, 2, 1,
-                 "order %s belongs to patient #%" G_GINT64_FORMAT
-                 ", not to patient #%" G_GINT64_FORMAT " named in PID-3; nothing was changed",
-                 placer, current->patient_id, patient->id);
+  if (!current_order (a, g, placer, patient, &current, error))
+    return FALSE;
   if (current != NULL && transaction_at < current->transaction_at)
     {
       g_autofree char *note
@@ -1510,26 +1531,6 @@ pharmacy_patient (Apply *a, int pid, WkPatient **patient, gboolean *ignored, GEr
 }
 
 static gboolean
-apply_rde (Apply *a, GError **error)
-{
-  int pid = segment_after (a, "PID", 1, "ORC");
-  g_autoptr (WkPatient) patient = NULL;
-  g_autoptr (GArray) groups = order_groups (a);
-  gboolean ignored;
-
-  if (groups->len == 0)
-    return require_segment (a, -1, "ORC", error);
-  if (!pharmacy_patient (a, pid, &patient, &ignored, error))
-    return FALSE;
-  if (ignored)
-    return TRUE;
-  for (guint i = 0; i < groups->len; i++)
-    if (!apply_order_group (a, &g_array_index (groups, OrderGroup, i), patient, pid, error))
-      return FALSE;
-  return TRUE;
-}
-
-static gboolean
 apply_administration (Apply *a, int rxa, const WkOrder *order, GError **error)
 {
   const char      *status, *reason, *unit, *sub_id;
@@ -1605,8 +1606,43 @@ apply_administration (Apply *a, int rxa, const WkOrder *order, GError **error)
   return TRUE;
 }
 
+/* RAS: the RXA segments of one order group. */
 static gboolean
-apply_ras (Apply *a, GError **error)
+apply_administration_group (
+    Apply *a, const OrderGroup *g, WkPatient *patient, int pid, GError **error)
+{
+  const char *placer;
+  g_autoptr (WkOrder) order = NULL;
+  gboolean any = FALSE;
+
+  if (!text_at (a, g->orc, 2, 1, 1, &placer, error))
+    return FALSE;
+  if (placer == NULL)
+    return fail (a, error, WK_SNAPSHOT_ERROR_HL7_MISSING, HL7_REQUIRED_MISSING, g->orc, 2, 1,
+                 "the placer order number is missing");
+  if (!current_order (a, g, placer, patient, &order, error))
+    return FALSE;
+  if (order == NULL)
+    return fail (a, error, WK_SNAPSHOT_ERROR_NOT_FOUND, HL7_UNKNOWN_KEY, g->orc, 2, 1,
+                 "order %s is not in the model; nothing was changed", placer);
+  for (int rxa = g->orc + 1; rxa < g->end; rxa++)
+    if (wk_hl7_message_segment_is (a->m, rxa, "RXA"))
+      {
+        any = TRUE;
+        if (!apply_administration (a, rxa, order, error))
+          return FALSE;
+      }
+  if (!any)
+    return require_segment (a, -1, "RXA", error);
+  return TRUE;
+}
+
+typedef gboolean (*GroupFunc) (
+    Apply *a, const OrderGroup *g, WkPatient *patient, int pid, GError **error);
+
+/* RDE and RAS: the patient (PID, optional), then each ORC group. */
+static gboolean
+apply_pharmacy (Apply *a, GroupFunc apply_group, GError **error)
 {
   int pid = segment_after (a, "PID", 1, "ORC");
   g_autoptr (WkPatient) patient = NULL;
@@ -1620,44 +1656,8 @@ apply_ras (Apply *a, GError **error)
   if (ignored)
     return TRUE;
   for (guint i = 0; i < groups->len; i++)
-    {
-      const OrderGroup *g = &g_array_index (groups, OrderGroup, i);
-      const char       *placer;
-      g_autoptr (WkOrder) order = NULL;
-      g_autoptr (GError) local = NULL;
-      gboolean any = FALSE;
-
-      if (!text_at (a, g->orc, 2, 1, 1, &placer, error))
-        return FALSE;
-      if (placer == NULL)
-        return fail (a, error, WK_SNAPSHOT_ERROR_HL7_MISSING, HL7_REQUIRED_MISSING, g->orc, 2, 1,
-                     "the placer order number is missing");
-      order = wk_order_load_current (a->model, placer, &local);
-      if (order == NULL)
-        {
-          if (!g_error_matches (local, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_NOT_FOUND))
-            {
-              g_propagate_error (error, g_steal_pointer (&local));
-              return model_failed (a, g->orc, error);
-            }
-          return fail (a, error, WK_SNAPSHOT_ERROR_NOT_FOUND, HL7_UNKNOWN_KEY, g->orc, 2, 1,
-                       "order %s is not in the model; nothing was changed", placer);
-        }
-      if (patient != NULL && order->patient_id != patient->id)
-        return fail (a, error, WK_SNAPSHOT_ERROR_CONSTRAINT, HL7_UNKNOWN_KEY, g->orc, 2, 1,
-                     "order %s belongs to patient #%" G_GINT64_FORMAT
-                     ", not to patient #%" G_GINT64_FORMAT " named in PID-3; nothing was changed",
-                     placer, order->patient_id, patient->id);
-      for (int rxa = g->orc + 1; rxa < g->end; rxa++)
-        if (wk_hl7_message_segment_is (a->m, rxa, "RXA"))
-          {
-            any = TRUE;
-            if (!apply_administration (a, rxa, order, error))
-              return FALSE;
-          }
-      if (!any)
-        return require_segment (a, -1, "RXA", error);
-    }
+    if (!apply_group (a, &g_array_index (groups, OrderGroup, i), patient, pid, error))
+      return FALSE;
   return TRUE;
 }
 
@@ -1721,7 +1721,8 @@ refuse (Outcome *o, const char *ack, int hl7_code, const char *text)
   o->ack = ack;
   o->hl7_code = hl7_code;
   g_free (o->text);
-  o->text = g_strdup (text);
+  /* Texts are written to be UTF-8; an ACK must never carry bytes that do not decode. */
+  o->text = text != NULL ? g_utf8_make_valid (text, -1) : NULL;
 }
 
 /* 32 hex digits of BLAKE2b over the message type (MSH-9) and everything after MSH: a
@@ -1766,7 +1767,8 @@ check_header (WkFeed *feed, WkHl7Message *m, Outcome *o)
   if (control_id == NULL || strlen (control_id) > 199)
     {
       o->location = (WkHl7Location){ 0, 10, 1, 1, 0 };
-      refuse (o, "AR", HL7_REQUIRED_MISSING, "MSH-10: the message control id is missing");
+      refuse (o, "AR", HL7_REQUIRED_MISSING,
+              "MSH-10: the message control id is missing or longer than 199 characters");
       return FALSE;
     }
   if (!version_is_taken (version))
@@ -1893,12 +1895,12 @@ apply_message (WkFeed *feed, WkHl7Message *m, Outcome *o)
       ok = apply_adt (&a, kind, &error);
     }
   else if (strcmp (type, "RDE") == 0)
-    ok = apply_rde (&a, &error);
+    ok = apply_pharmacy (&a, apply_order_group, &error);
   else if (strcmp (type, "RAS") == 0)
-    ok = apply_ras (&a, &error);
+    ok = apply_pharmacy (&a, apply_administration_group, &error);
   else
     {
-      add_note (&a, "noted: dispenses (RDS^O13) do not change the chart");
+      add_note (&a, "noted: dispenses (RDS O13) do not change the chart");
       ok = TRUE;
     }
 
@@ -1981,13 +1983,23 @@ build_ack (WkFeed *feed, WkHl7Message *m, const char *control_id, const Outcome 
   wk_hl7_builder_msh (b, type, ack_id, now / G_USEC_PER_SEC);
   wk_hl7_builder_field (b, 3, "WARDKEEP");
   wk_hl7_builder_field (b, 4, feed->home_ward);
-  if (m != NULL)
-    {
-      wk_hl7_builder_field (b, 5, wk_hl7_message_get_text (m, 0, 3, 1, 1, 1, NULL));
-      wk_hl7_builder_field (b, 6, wk_hl7_message_get_text (m, 0, 4, 1, 1, 1, NULL));
-    }
-  wk_hl7_builder_field (b, 12, version);
-  wk_hl7_builder_field (b, 18, NULL);
+  /* MSH-5/MSH-6 echo the sender; the text may quote the message (an order number, a
+   * code). Declare UTF-8 when any of it is more than ASCII, else nothing (ASCII, which
+   * every receiver reads). */
+  {
+    const char *quoted[] = { m != NULL ? wk_hl7_message_get_text (m, 0, 3, 1, 1, 1, NULL) : NULL,
+                             m != NULL ? wk_hl7_message_get_text (m, 0, 4, 1, 1, 1, NULL) : NULL,
+                             o->text, feed->home_ward, control_id };
+    gboolean ascii = TRUE;
+
+    for (guint i = 0; i < G_N_ELEMENTS (quoted); i++)
+      for (const char *p = quoted[i]; p != NULL && *p != '\0'; p++)
+        ascii = ascii && (guint8)*p < 0x80;
+    wk_hl7_builder_field (b, 5, quoted[0]);
+    wk_hl7_builder_field (b, 6, quoted[1]);
+    wk_hl7_builder_field (b, 12, version);
+    wk_hl7_builder_field (b, 18, ascii ? NULL : "UNICODE UTF-8");
+  }
 
   wk_hl7_builder_segment (b, "MSA");
   wk_hl7_builder_field (b, 1, o->ack);
@@ -1997,7 +2009,8 @@ build_ack (WkFeed *feed, WkHl7Message *m, const char *control_id, const Outcome 
   if (strcmp (o->ack, "AA") != 0)
     {
       wk_hl7_builder_segment (b, "ERR");
-      if (o->located && m != NULL)
+      if (o->located && m != NULL
+          && wk_hl7_message_get_segment_id (m, o->location.segment).length == 3)
         {
           WkHl7Span        id = wk_hl7_message_get_segment_id (m, o->location.segment);
           g_autofree char *segment = g_strndup (id.data, id.length);
@@ -2135,10 +2148,9 @@ wk_feed_handle (WkFeed *feed, const guint8 *data, gsize size)
   g_autoptr (GError) error = NULL;
   g_autoptr (WkHl7Batch) batch = NULL;
   g_autoptr (WkHl7Builder) out = NULL;
-  gboolean               file;
-  gint64                 now;
-  g_autofree char       *time = NULL;
-  const WkHl7Delimiters *d;
+  gboolean         file;
+  gint64           now;
+  g_autofree char *time = NULL;
 
   g_return_val_if_fail (feed != NULL, NULL);
   g_return_val_if_fail (data != NULL || size == 0, NULL);
@@ -2158,19 +2170,17 @@ wk_feed_handle (WkFeed *feed, const guint8 *data, gsize size)
   if (batch->header.length == 0)
     return handle_one (feed, data, size);
 
-  /* A batch of acknowledgements in the same envelope. */
-  d = &batch->delimiters;
+  /* A batch of acknowledgements in the same envelope, with the standard delimiters (each
+   * ACK inside uses its message's own). */
   file = memcmp (batch->header.data, "FHS", 3) == 0;
   now = now_us (feed) / G_USEC_PER_SEC;
   time = wk_hl7_format_time (now);
   out = wk_hl7_builder_new (NULL);
   for (int i = file ? 0 : 1; i < 2; i++)
     {
+      g_autofree char *ward = wk_hl7_escape (NULL, feed->home_ward);
       g_autofree char *header
-          = g_strdup_printf ("%s%c%c%c%c%c%cWARDKEEP%c%s%c%c%c%s", i == 0 ? "FHS" : "BHS", d->field,
-                             d->component, d->repetition, d->escape != 0 ? d->escape : '\\',
-                             d->subcomponent != 0 ? d->subcomponent : '&', d->field, d->field,
-                             feed->home_ward, d->field, d->field, d->field, time);
+          = g_strdup_printf ("%s|^~\\&|WARDKEEP|%s|||%s", i == 0 ? "FHS" : "BHS", ward, time);
 
       wk_hl7_builder_append_raw (out, header, -1);
     }
@@ -2184,12 +2194,12 @@ wk_feed_handle (WkFeed *feed, const guint8 *data, gsize size)
       wk_hl7_builder_append_raw (out, text, length);
     }
   {
-    g_autofree char *trailer = g_strdup_printf ("BTS%c%u", d->field, batch->messages->len);
+    g_autofree char *trailer = g_strdup_printf ("BTS|%u", batch->messages->len);
 
     wk_hl7_builder_append_raw (out, trailer, -1);
     if (file)
       {
-        g_autofree char *fts = g_strdup_printf ("FTS%c1", d->field);
+        g_autofree char *fts = g_strdup ("FTS|1");
 
         wk_hl7_builder_append_raw (out, fts, -1);
       }

@@ -10,11 +10,15 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* Room for a typical message without a second allocation. */
 #define INLINE_SEGMENTS 48
 #define INLINE_OFFSETS 640
 #define INLINE_ARENA 2048
+#define MAX_SPLIT 24
 
 typedef struct
 {
@@ -49,6 +53,19 @@ struct _WkHl7Message
 
   WkHl7Location error_location;
 
+  /* The zone of the last time read, with its quarter hour (see local_to_utc()). */
+  GTimeZone *memo_zone; /* a reference */
+  gint64     memo_bucket, memo_delta;
+
+  /* The components of the repetition read last, so that reading several components of
+   * one field (PID-3, PV1-3, ...) scans it once. */
+  const char *split_data;
+  gsize       split_length;
+  guint       split_repetition;
+  guint       split_count; /* 0: nothing cached */
+  gboolean    split_has_subcomponents;
+  guint16     split_start[MAX_SPLIT], split_end[MAX_SPLIT];
+
   Segment seg_inline[INLINE_SEGMENTS];
   guint32 off_inline[INLINE_OFFSETS];
   char    arena_inline[INLINE_ARENA];
@@ -81,6 +98,12 @@ wk_hl7_charset_from_string (const char *text, WkHl7Charset *charset)
 {
   g_return_val_if_fail (text != NULL, FALSE);
 
+  /* The spellings MSH-18 uses, exactly, before the tolerant search. */
+  if (strcmp (text, "UNICODE UTF-8") == 0)
+    {
+      *charset = WK_HL7_CHARSET_UTF8;
+      return TRUE;
+    }
   for (gsize i = 0; i < G_N_ELEMENTS (charset_names); i++)
     if (g_ascii_strcasecmp (text, charset_names[i].name) == 0)
       {
@@ -236,6 +259,37 @@ fail_at (WkHl7Message *m, gsize offset, GError **error, int code, const char *wh
   return FALSE;
 }
 
+/* What each byte is to the indexing loop: 0 text, 1 the field separator (set per
+ * message), 2 a control character HL7 text cannot hold, 3 a line end, 4 not ASCII. */
+enum
+{
+  BYTE_TEXT,
+  BYTE_FIELD,
+  BYTE_CONTROL,
+  BYTE_LINE_END,
+  BYTE_HIGH,
+};
+
+static const guint8 byte_classes[256] = {
+  [0 ... 8] = BYTE_CONTROL,    ['\n'] = BYTE_LINE_END,       [11 ... 12] = BYTE_CONTROL,
+  ['\r'] = BYTE_LINE_END,      [14 ... 0x1f] = BYTE_CONTROL, [0x7f] = BYTE_CONTROL,
+  [0x80 ... 0xff] = BYTE_HIGH,
+};
+
+#ifdef __SSE2__
+/* A bit for each of sixteen bytes that is not plain text: the field separator, a control
+ * character or line end, or a byte from 0x80 (a signed compare puts those below space). */
+static inline unsigned
+special_mask (const guint8 *p, __m128i field, __m128i space, __m128i delete)
+{
+  __m128i x = _mm_loadu_si128 ((const __m128i *)p);
+  __m128i hit = _mm_or_si128 (_mm_or_si128 (_mm_cmpeq_epi8 (x, field), _mm_cmplt_epi8 (x, space)),
+                              _mm_cmpeq_epi8 (x, delete));
+
+  return (unsigned)_mm_movemask_epi8 (hit);
+}
+#endif
+
 /* Indexes every segment and field in one pass over the bytes. */
 static gboolean
 index_message (WkHl7Message *m, gsize start, GError **error)
@@ -243,8 +297,18 @@ index_message (WkHl7Message *m, gsize start, GError **error)
   const guint8 *d = (const guint8 *)m->data;
   const gsize   size = m->size;
   const guint8  fs = (guint8)m->delimiters.field;
+  guint8        classes[256];
   guint8        high = 0;
   gsize         i = start;
+
+#ifdef __SSE2__
+  const __m128i field_v = _mm_set1_epi8 ((char)fs);
+  const __m128i space_v = _mm_set1_epi8 (0x20);
+  const __m128i delete_v = _mm_set1_epi8 (0x7f);
+#endif
+
+  memcpy (classes, byte_classes, sizeof classes);
+  classes[fs] = BYTE_FIELD;
 
   while (i < size)
     {
@@ -259,28 +323,56 @@ index_message (WkHl7Message *m, gsize start, GError **error)
       segment.start = i;
       segment.first = m->n_offsets;
       push_offset (m, i);
-      for (; i < size; i++)
-        {
-          guint8 c = d[i];
+      {
+        gboolean ended = FALSE;
+        guint8   k = BYTE_TEXT;
 
-          if (c == fs)
-            push_offset (m, i + 1);
-          else if (G_UNLIKELY (c < 0x20))
-            {
-              if (c == '\r' || c == '\n')
-                break;
-              if (c != '\t')
-                {
-                  segment.end = i;
-                  segment.n = m->n_offsets - segment.first;
-                  push_segment (m, &segment);
-                  return fail_at (m, i, error, WK_SNAPSHOT_ERROR_HL7_SYNTAX,
-                                  "a control character that HL7 text cannot contain");
-                }
-            }
-          else
-            high |= c;
-        }
+#ifdef __SSE2__
+        /* Sixteen bytes at a time; each bit of the mask is one byte that is not text. */
+        while (!ended && i + 16 <= size)
+          {
+            unsigned mask = special_mask (d + i, field_v, space_v, delete_v);
+
+            while (mask != 0)
+              {
+                gsize j = i + (gsize)__builtin_ctz (mask);
+
+                mask &= mask - 1;
+                k = classes[d[j]];
+                if (k == BYTE_FIELD)
+                  push_offset (m, j + 1);
+                else if (k == BYTE_HIGH)
+                  high = 0x80;
+                else if (k != BYTE_TEXT)
+                  {
+                    i = j;
+                    ended = TRUE;
+                    break;
+                  }
+              }
+            if (!ended)
+              i += 16;
+          }
+#endif
+        for (; !ended && i < size; i++)
+          {
+            k = classes[d[i]];
+            if (k == BYTE_FIELD)
+              push_offset (m, i + 1);
+            else if (k == BYTE_HIGH)
+              high = 0x80;
+            else if (k != BYTE_TEXT)
+              break;
+          }
+        if (i < size && k == BYTE_CONTROL)
+          {
+            segment.end = i;
+            segment.n = m->n_offsets - segment.first;
+            push_segment (m, &segment);
+            return fail_at (m, i, error, WK_SNAPSHOT_ERROR_HL7_SYNTAX,
+                            "a control character that HL7 text cannot contain");
+          }
+      }
       segment.end = i;
       segment.n = m->n_offsets - segment.first;
       push_segment (m, &segment);
@@ -422,6 +514,9 @@ wk_hl7_message_parse (const guint8            *data,
   m->arena_used = 0;
   m->arena_cap = INLINE_ARENA;
   m->blocks = NULL;
+  m->split_count = 0;
+  m->split_data = NULL;
+  m->memo_zone = NULL;
   memset (&m->error_location, 0, sizeof m->error_location);
 
   header = read_delimiters (m->data + start, size - start, &m->delimiters, error);
@@ -446,6 +541,7 @@ wk_hl7_message_free (WkHl7Message *message)
     g_free (message->segments);
   if (message->offsets != message->off_inline)
     g_free (message->offsets);
+  g_clear_pointer (&message->memo_zone, g_time_zone_unref);
   while (message->blocks != NULL)
     {
       ArenaBlock *next = message->blocks->next;
@@ -514,7 +610,8 @@ wk_hl7_message_get_n_segments (WkHl7Message *message)
 WkHl7Span
 wk_hl7_message_get_segment_id (WkHl7Message *message, guint segment)
 {
-  if (segment >= message->n_segments)
+  if (segment >= message->n_segments
+      || message->segments[segment].end - message->segments[segment].start < 3)
     return (WkHl7Span){ NULL, 0 };
   return (WkHl7Span){ message->data + message->segments[segment].start, 3 };
 }
@@ -532,7 +629,8 @@ wk_hl7_message_segment_is (WkHl7Message *message, guint segment, const char *id)
 {
   const char *p;
 
-  if (segment >= message->n_segments)
+  if (segment >= message->n_segments
+      || message->segments[segment].end - message->segments[segment].start < 3)
     return FALSE;
   p = message->data + message->segments[segment].start;
   return p[0] == id[0] && p[1] == id[1] && p[2] == id[2] && id[3] == '\0';
@@ -573,7 +671,7 @@ wk_hl7_message_get_n_fields (WkHl7Message *message, guint segment)
 }
 
 /* The raw bytes of a whole field. */
-static WkHl7Span
+static inline WkHl7Span
 field_span (WkHl7Message *m, guint segment, guint field)
 {
   const Segment *s;
@@ -598,30 +696,182 @@ field_span (WkHl7Message *m, guint segment, guint field)
   return (WkHl7Span){ m->data + start, end - start };
 }
 
-/* The @index-th (from 1) part of @span split at @sep; an empty span past the last. */
+/* The @index-th (from 1) part of @span split at @sep; an empty span past the last.
+ * Parts are short, so a plain loop beats a call to memchr(). */
 static inline WkHl7Span
 nth_part (WkHl7Span span, char sep, guint index)
 {
-  const char *p = span.data, *end = span.data + span.length;
+  const char *p = span.data, *end = span.data + span.length, *start;
 
   if (sep == 0)
     return index == 1 ? span : (WkHl7Span){ NULL, 0 };
-  for (guint i = 1; i < index; i++)
-    {
-      const char *next = p != NULL ? memchr (p, sep, end - p) : NULL;
-
-      if (next == NULL)
-        return (WkHl7Span){ NULL, 0 };
-      p = next + 1;
-    }
   if (p == NULL)
     return (WkHl7Span){ NULL, 0 };
-  {
-    const char *stop = memchr (p, sep, end - p);
-
-    return (WkHl7Span){ p, (stop != NULL ? stop : end) - p };
-  }
+  for (guint i = 1; i < index; i++)
+    {
+      while (p < end && *p != sep)
+        p++;
+      if (p == end)
+        return (WkHl7Span){ NULL, 0 };
+      p++;
+    }
+  for (start = p; p < end && *p != sep; p++)
+    ;
+  return (WkHl7Span){ start, p - start };
 }
+
+/* The value at repetition @rep, component @comp, sub-component @sub (all from 1) of a
+ * field, found in one pass; an empty span when the field has no such value. A byte 0
+ * never occurs in a message (it is refused), so an undeclared delimiter never matches. */
+static inline WkHl7Span
+locate (WkHl7Span field, const WkHl7Delimiters *d, guint rep, guint comp, guint sub)
+{
+  const char *p = field.data, *end = field.data + field.length, *start = p;
+  const char  rs = d->repetition, cs = d->component, ss = d->subcomponent;
+  guint       r = 1, c = 1, s = 1;
+
+  for (; p < end; p++)
+    {
+      char ch = *p;
+
+      if (ch != rs && ch != cs && (ch != ss || ss == 0))
+        continue;
+      if (r == rep && c == comp && s == sub)
+        break;
+      if (ch == rs)
+        r++, c = 1, s = 1;
+      else if (ch == cs)
+        c++, s = 1;
+      else
+        s++;
+      if (r > rep || (r == rep && (c > comp || (c == comp && s > sub))))
+        return (WkHl7Span){ NULL, 0 };
+      start = p + 1;
+    }
+  if (r == rep && c == comp && s == sub)
+    return (WkHl7Span){ start, p - start };
+  return (WkHl7Span){ NULL, 0 };
+}
+
+/* Splits repetition @rep of @field into components for the message's cache. Returns
+ * FALSE when the field has more components than the cache holds, or no such repetition
+ * (then the cache is left empty). */
+static G_NO_INLINE gboolean
+split_repetition (WkHl7Message *m, WkHl7Span field, guint rep)
+{
+  const WkHl7Delimiters *d = &m->delimiters;
+  const char            *p = field.data, *end = field.data + field.length, *start;
+  const char             rs = d->repetition, cs = d->component, ss = d->subcomponent;
+  gboolean               has_sub = FALSE;
+  guint                  n = 0;
+
+  m->split_count = 0;
+
+  /* Find the repetition, then record where each of its components starts and ends. */
+  for (guint r = 1; r < rep; r++)
+    {
+      while (p < end && *p != rs)
+        p++;
+      if (p == end)
+        return FALSE;
+      p++;
+    }
+  start = p;
+#ifdef __SSE2__
+  /* Sixteen bytes at a time while they are inside the message; each bit of the mask
+   * is a delimiter. */
+  {
+    const __m128i rv = _mm_set1_epi8 (rs), cv = _mm_set1_epi8 (cs), sv = _mm_set1_epi8 (ss);
+    const char   *limit = m->data + m->size;
+
+    while (p < end && p + 16 <= limit)
+      {
+        __m128i  x = _mm_loadu_si128 ((const __m128i *)p);
+        unsigned hits = (unsigned)_mm_movemask_epi8 (
+            _mm_or_si128 (_mm_cmpeq_epi8 (x, rv), _mm_cmpeq_epi8 (x, cv)));
+        unsigned subs = (unsigned)_mm_movemask_epi8 (_mm_cmpeq_epi8 (x, sv));
+        gsize    left = end - p;
+        unsigned valid = left >= 16 ? 0xffffu : (1u << left) - 1;
+
+        has_sub |= (subs & valid) != 0;
+        hits &= valid;
+        while (hits != 0)
+          {
+            const char *at = p + __builtin_ctz (hits);
+
+            hits &= hits - 1;
+            if (n == MAX_SPLIT)
+              return FALSE;
+            m->split_start[n] = start - field.data;
+            m->split_end[n] = at - field.data;
+            n++;
+            if (*at == rs)
+              goto split_done;
+            start = at + 1;
+          }
+        p += MIN (left, 16);
+      }
+  }
+#endif
+  for (;; p++)
+    {
+      char ch = p < end ? *p : rs;
+
+      if (ch != rs && ch != cs)
+        {
+          has_sub |= ch == ss;
+          continue;
+        }
+      if (n == MAX_SPLIT)
+        return FALSE;
+      m->split_start[n] = start - field.data;
+      m->split_end[n] = p - field.data;
+      n++;
+      if (ch == rs)
+        break;
+      start = p + 1;
+    }
+#ifdef __SSE2__
+split_done:
+#endif
+  m->split_has_subcomponents = has_sub && ss != 0;
+  m->split_data = field.data;
+  m->split_length = field.length;
+  m->split_repetition = rep;
+  m->split_count = n;
+  return TRUE;
+}
+
+/* As locate(), through the message's cache of the last repetition split into components. */
+static G_ALWAYS_INLINE inline WkHl7Span
+locate_cached (WkHl7Message *m, WkHl7Span field, guint rep, guint comp, guint sub)
+{
+  const WkHl7Delimiters *d = &m->delimiters;
+  WkHl7Span              part;
+
+  if (G_UNLIKELY (field.length > G_MAXUINT16 || comp > MAX_SPLIT))
+    return locate (field, d, rep, comp, sub);
+  if (m->split_count == 0 || m->split_data != field.data || m->split_length != field.length
+      || m->split_repetition != rep)
+    {
+      if (!split_repetition (m, field, rep))
+        return locate (field, d, rep, comp, sub);
+    }
+  if (comp > m->split_count)
+    return (WkHl7Span){ NULL, 0 };
+  part = (WkHl7Span){ field.data + m->split_start[comp - 1],
+                      m->split_end[comp - 1] - m->split_start[comp - 1] };
+  if (!m->split_has_subcomponents)
+    return sub == 1 ? part : (WkHl7Span){ NULL, 0 };
+  return nth_part (part, d->subcomponent, sub);
+}
+
+static G_ALWAYS_INLINE inline WkHl7Span raw_at (WkHl7Message *message,
+                                                guint         segment,
+                                                guint         field,
+                                                guint         repetition,
+                                                guint         component,
+                                                guint         subcomponent);
 
 /**
  * wk_hl7_message_get_n_repetitions:
@@ -641,9 +891,9 @@ wk_hl7_message_get_n_repetitions (WkHl7Message *message, guint segment, guint fi
     return 0;
   if (segment == 0 && field <= 2)
     return 1;
-  for (gsize i = 0; i < span.length; i++)
-    if (span.data[i] == message->delimiters.repetition)
-      n++;
+  for (const char *p = span.data, *end = span.data + span.length;
+       (p = memchr (p, message->delimiters.repetition, end - p)) != NULL; p++)
+    n++;
   return n;
 }
 
@@ -666,12 +916,25 @@ wk_hl7_message_get_raw (WkHl7Message *message,
                         guint         component,
                         guint         subcomponent)
 {
+  return raw_at (message, segment, field, repetition, component, subcomponent);
+}
+
+static G_ALWAYS_INLINE inline WkHl7Span
+raw_at (WkHl7Message *message,
+        guint         segment,
+        guint         field,
+        guint         repetition,
+        guint         component,
+        guint         subcomponent)
+{
   WkHl7Span span = field_span (message, segment, field);
 
   if (span.length == 0 || (segment == 0 && field <= 2))
     return span;
   if (repetition == 0)
     return span;
+  if (component != 0 && subcomponent != 0)
+    return locate_cached (message, span, repetition, component, subcomponent);
   span = nth_part (span, message->delimiters.repetition, repetition);
   if (component == 0 || span.length == 0)
     return span;
@@ -799,17 +1062,32 @@ decode (WkHl7Message *m, WkHl7Span span, const char **problem)
 {
   const WkHl7Delimiters *d = &m->delimiters;
   const char            *p = span.data, *end = span.data + span.length;
-  gboolean               has_escape = d->escape != 0 && memchr (p, d->escape, span.length);
+  gboolean               has_escape = FALSE;
   gboolean               from_hex = FALSE;
   char                  *text, *out;
 
-  if (!has_escape && m->charset != WK_HL7_CHARSET_LATIN1)
+  /* The usual case: no escape, no conversion; copied while looking for an escape. */
+  if (m->charset != WK_HL7_CHARSET_LATIN1)
     {
+      const char escape = d->escape != 0 ? d->escape : '\r'; /* never in a value */
+      gsize      i;
+
       text = arena_alloc (m, span.length + 1);
-      memcpy (text, span.data, span.length);
-      text[span.length] = '\0';
-      return text;
+      for (i = 0; i < span.length && p[i] != escape; i++)
+        text[i] = p[i];
+      if (i == span.length)
+        {
+          text[i] = '\0';
+          return text;
+        }
+      m->arena_used -= span.length + 1;
     }
+  for (const char *q = p; d->escape != 0 && q < end; q++)
+    if (*q == d->escape)
+      {
+        has_escape = TRUE;
+        break;
+      }
 
   text = out = arena_alloc (m, span.length * 2 + 1);
   while (p < end)
@@ -968,7 +1246,7 @@ wk_hl7_message_get_text (WkHl7Message *message,
       copy[span.length] = '\0';
       return span.length > 0 ? copy : NULL;
     }
-  span = wk_hl7_message_get_raw (message, segment, field, repetition, component, subcomponent);
+  span = raw_at (message, segment, field, repetition, component, subcomponent);
   if (span.length == 0 || span_is_null (span))
     return NULL;
   text = decode (message, span, &problem);
@@ -1038,19 +1316,101 @@ wk_hl7_message_get_number (WkHl7Message *message,
   return TRUE;
 }
 
-static gboolean
+static inline gboolean
 read_digits (const char *p, int n, int *value)
 {
   int v = 0;
 
   for (int i = 0; i < n; i++)
     {
-      if (!g_ascii_isdigit (p[i]))
+      unsigned digit = (guint8)(p[i] - '0');
+
+      if (digit > 9)
         return FALSE;
-      v = v * 10 + (p[i] - '0');
+      v = v * 10 + (int)digit;
     }
   *value = v;
   return TRUE;
+}
+
+/* GLib finds a zone's interval by scanning every transition (about 240 for
+ * Europe/London), which would dominate reading a message's times. The offset (and any
+ * gap) is the same for a whole quarter hour of local time, as zone transitions fall on
+ * quarter hours, so it is cached per quarter hour: utc = local + delta. */
+#define ZONE_CACHE_SIZE 256
+#define ZONE_BUCKET 900
+
+typedef struct
+{
+  GTimeZone *zone; /* a reference */
+  gint64     bucket;
+  gint64     delta;
+} ZoneCacheEntry;
+
+static ZoneCacheEntry zone_cache[ZONE_CACHE_SIZE];
+G_LOCK_DEFINE_STATIC (zone_cache);
+
+static gboolean
+local_to_utc (GTimeZone *zone, gint64 local, gint64 *utc)
+{
+  gint64          bucket = local >= 0 ? local / ZONE_BUCKET : -1;
+  ZoneCacheEntry *entry = &zone_cache[(guint64)bucket % ZONE_CACHE_SIZE];
+  gint64          start = bucket * ZONE_BUCKET, adjusted;
+  int             interval;
+
+  if (bucket >= 0)
+    {
+      G_LOCK (zone_cache);
+      if (entry->zone == zone && entry->bucket == bucket)
+        {
+          *utc = local + entry->delta;
+          G_UNLOCK (zone_cache);
+          return TRUE;
+        }
+      G_UNLOCK (zone_cache);
+    }
+  else
+    start = local;
+  adjusted = start;
+  interval = g_time_zone_adjust_time (zone, G_TIME_TYPE_STANDARD, &adjusted);
+  if (interval < 0)
+    return FALSE;
+  *utc = local + (adjusted - g_time_zone_get_offset (zone, interval) - start);
+  if (bucket >= 0)
+    {
+      G_LOCK (zone_cache);
+      if (entry->zone != zone)
+        {
+          g_clear_pointer (&entry->zone, g_time_zone_unref);
+          entry->zone = g_time_zone_ref (zone);
+        }
+      entry->bucket = bucket;
+      entry->delta = adjusted - g_time_zone_get_offset (zone, interval) - start;
+      G_UNLOCK (zone_cache);
+    }
+  return TRUE;
+}
+
+static inline int
+days_in_month (int year, int month)
+{
+  static const guint8 days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+  gboolean            leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+
+  return days[month - 1] + (month == 2 && leap);
+}
+
+/* Days from 1970-01-01 to a date of the proleptic Gregorian calendar. */
+static gint64
+days_from_civil (int year, int month, int day)
+{
+  int      y = year - (month <= 2);
+  int      era = (y >= 0 ? y : y - 399) / 400;
+  unsigned yoe = (unsigned)(y - era * 400);
+  unsigned doy = (153 * (unsigned)(month + (month > 2 ? -3 : 9)) + 2) / 5 + (unsigned)day - 1;
+  unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+  return (gint64)era * 146097 + (gint64)doe - 719468;
 }
 
 /**
@@ -1065,12 +1425,11 @@ read_digits (const char *p, int n, int *value)
 gboolean
 wk_hl7_parse_time (const char *text, gsize length, GTimeZone *zone, gint64 *utc)
 {
-  int   year, month, day, hour = 0, minute = 0, second = 0;
-  gsize digits = 0, i;
-  g_autoptr (GTimeZone) offset_zone = NULL;
-  g_autoptr (GDateTime) time = NULL;
+  int    year, month, day, hour = 0, minute = 0, second = 0;
+  gsize  digits = 0, i;
+  gint64 local;
 
-  for (i = 0; i < length && g_ascii_isdigit (text[i]); i++)
+  for (i = 0; i < length && (guint8)(text[i] - '0') < 10; i++)
     digits++;
   if (digits != 8 && digits != 10 && digits != 12 && digits != 14)
     return FALSE;
@@ -1083,7 +1442,8 @@ wk_hl7_parse_time (const char *text, gsize length, GTimeZone *zone, gint64 *utc)
     return FALSE;
   if (digits >= 14 && !read_digits (text + 12, 2, &second))
     return FALSE;
-  if (year < 1800 || hour > 23 || minute > 59 || second > 59)
+  if (year < 1800 || hour > 23 || minute > 59 || second > 59 || month < 1 || month > 12 || day < 1
+      || day > days_in_month (year, month))
     return FALSE;
   if (i < length && text[i] == '.')
     {
@@ -1096,30 +1456,23 @@ wk_hl7_parse_time (const char *text, gsize length, GTimeZone *zone, gint64 *utc)
       if (i == start || i - start > 4)
         return FALSE;
     }
+  local = days_from_civil (year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
+
+  /* An explicit offset wins; otherwise the zone says what the local time was in UTC. */
   if (i < length)
     {
-      int  oh, om;
-      char spec[8];
+      int oh, om;
 
       if ((text[i] != '+' && text[i] != '-') || length - i != 5
           || !read_digits (text + i + 1, 2, &oh) || !read_digits (text + i + 3, 2, &om) || oh > 14
           || om > 59)
         return FALSE;
-      g_snprintf (spec, sizeof spec, "%c%02d:%02d", text[i], oh, om);
-      offset_zone = g_time_zone_new_identifier (spec);
-      if (offset_zone == NULL)
-        return FALSE;
-      zone = offset_zone;
+      *utc = local - (text[i] == '-' ? -1 : 1) * (oh * 3600 + om * 60);
+      return TRUE;
     }
-  if (!g_date_valid_dmy (day, month, year))
-    return FALSE;
-  if (zone == NULL)
-    time = g_date_time_new_utc (year, month, day, hour, minute, second);
-  else
-    time = g_date_time_new (zone, year, month, day, hour, minute, second);
-  if (time == NULL)
-    return FALSE;
-  *utc = g_date_time_to_unix (time);
+  if (zone != NULL)
+    return local_to_utc (zone, local, utc);
+  *utc = local;
   return TRUE;
 }
 
@@ -1149,17 +1502,47 @@ wk_hl7_message_get_time (WkHl7Message *message,
                          gint64       *utc,
                          GError      **error)
 {
-  WkHl7Span span = wk_hl7_message_get_raw (message, segment, field, MAX (repetition, 1),
-                                           MAX (component, 1), 1);
+  WkHl7Span span = raw_at (message, segment, field, MAX (repetition, 1), MAX (component, 1), 1);
 
   *utc = 0;
   if (span.length == 0 || span_is_null (span))
     return TRUE;
-  if (!wk_hl7_parse_time (span.data, span.length, zone, utc))
-    return fail_value (message, segment, field, MAX (repetition, 1), MAX (component, 1), 0,
-                       WK_SNAPSHOT_ERROR_INVALID,
-                       "not a date and time (expected YYYYMMDDHHMM[SS][+/-ZZZZ])", error);
-  return TRUE;
+  /* A time without an offset is local to @zone. The message remembers the zone's offset
+   * for the quarter hour of the last such time: the next ones in it need no lookup. */
+  if (zone != NULL && span.length <= 24 && !memchr (span.data, '+', span.length)
+      && !memchr (span.data, '-', span.length))
+    {
+      gint64 local;
+
+      if (!wk_hl7_parse_time (span.data, span.length, NULL, &local))
+        goto bad;
+      if (local >= 0 && zone == message->memo_zone && local / 900 == message->memo_bucket)
+        {
+          *utc = local + message->memo_delta;
+          return TRUE;
+        }
+      if (!local_to_utc (zone, local, utc))
+        goto bad;
+      if (local >= 0)
+        {
+          if (message->memo_zone != zone)
+            {
+              g_clear_pointer (&message->memo_zone, g_time_zone_unref);
+              message->memo_zone = g_time_zone_ref (zone);
+            }
+          message->memo_bucket = local / 900;
+          message->memo_delta = *utc - local;
+        }
+      return TRUE;
+    }
+  if (wk_hl7_parse_time (span.data, span.length, zone, utc))
+    return TRUE;
+
+bad:
+  *utc = 0;
+  return fail_value (message, segment, field, MAX (repetition, 1), MAX (component, 1), 0,
+                     WK_SNAPSHOT_ERROR_INVALID,
+                     "not a date and time (expected YYYYMMDDHHMM[SS][+/-ZZZZ])", error);
 }
 
 /**
@@ -1187,8 +1570,7 @@ wk_hl7_message_get_date (WkHl7Message *message,
                          const char  **iso_date,
                          GError      **error)
 {
-  WkHl7Span span = wk_hl7_message_get_raw (message, segment, field, MAX (repetition, 1),
-                                           MAX (component, 1), 1);
+  WkHl7Span span = raw_at (message, segment, field, MAX (repetition, 1), MAX (component, 1), 1);
   gint64    ignored;
   int       year, month, day;
   char     *out;
@@ -1202,7 +1584,12 @@ wk_hl7_message_get_date (WkHl7Message *message,
     return fail_value (message, segment, field, MAX (repetition, 1), MAX (component, 1), 0,
                        WK_SNAPSHOT_ERROR_INVALID, "not a date (expected YYYYMMDD)", error);
   out = arena_alloc (message, 11);
-  g_snprintf (out, 11, "%04d-%02d-%02d", year, month, day);
+  memcpy (out, span.data, 4);
+  out[4] = '-';
+  memcpy (out + 5, span.data + 4, 2);
+  out[7] = '-';
+  memcpy (out + 8, span.data + 6, 2);
+  out[10] = '\0';
   *iso_date = out;
   return TRUE;
 }
@@ -1278,13 +1665,17 @@ wk_hl7_message_dup_location (WkHl7Message *message, const WkHl7Location *locatio
   WkHl7Span id = wk_hl7_message_get_segment_id (message, location->segment);
   guint     occurrence = 0, total = 0;
 
-  if (id.length == 0)
+  /* Only a real segment name is shown: a broken one may hold any bytes. */
+  if (id.length != 3 || !(g_ascii_isupper (id.data[0]) || g_ascii_isdigit (id.data[0]))
+      || !(g_ascii_isupper (id.data[1]) || g_ascii_isdigit (id.data[1]))
+      || !(g_ascii_isupper (id.data[2]) || g_ascii_isdigit (id.data[2])))
     {
       g_string_append_printf (out, "Segment %u", location->segment + 1);
       return g_string_free (out, FALSE);
     }
   for (guint i = 0; i < message->n_segments; i++)
-    if (memcmp (message->data + message->segments[i].start, id.data, 3) == 0)
+    if (wk_hl7_message_get_segment_id (message, i).length == 3
+        && memcmp (message->data + message->segments[i].start, id.data, 3) == 0)
       {
         total++;
         if (i <= location->segment)
@@ -1371,6 +1762,13 @@ envelope_count (const char *line, gsize length, char fs, gint64 *count)
   return TRUE;
 }
 
+/* Whether a line is the segment @name: the name, then the field separator or nothing. */
+static gboolean
+is_named (const char *line, gsize length, const char *name, char fs)
+{
+  return length >= 3 && memcmp (line, name, 3) == 0 && (length == 3 || line[3] == fs);
+}
+
 /**
  * wk_hl7_batch_split:
  * @data: an MLLP payload: one message, or a batch (`[FHS] BHS MSH... BTS [FTS]`)
@@ -1395,6 +1793,7 @@ wk_hl7_batch_split (const guint8 *data, gsize size, gsize max_size, GError **err
   gssize      message_start = -1;
   gint64      batches = 0, in_this_batch = 0;
   guint       line_number = 0;
+  char        fs;
 
   batch->messages = g_array_new (FALSE, FALSE, sizeof (WkHl7Span));
   batch->delimiters = (WkHl7Delimiters){ '|', '^', '~', '\\', '&' };
@@ -1424,6 +1823,7 @@ wk_hl7_batch_split (const guint8 *data, gsize size, gsize max_size, GError **err
       g_prefix_error (error, "%.3s header: ", text + pos);
       return NULL;
     }
+  fs = batch->delimiters.field;
 
   while (pos < size)
     {
@@ -1439,14 +1839,14 @@ wk_hl7_batch_split (const guint8 *data, gsize size, gsize max_size, GError **err
         next++;
       line_number++;
 
-      if (length >= 3 && memcmp (line, "FHS", 3) == 0)
+      if (is_named (line, length, "FHS", fs))
         {
           if (line_number != 1)
             goto misplaced;
           had_file = TRUE;
           batch->header = (WkHl7Span){ line, length };
         }
-      else if (length >= 3 && memcmp (line, "BHS", 3) == 0)
+      else if (is_named (line, length, "BHS", fs))
         {
           if (in_batch || file_closed)
             goto misplaced;
@@ -1456,7 +1856,7 @@ wk_hl7_batch_split (const guint8 *data, gsize size, gsize max_size, GError **err
           if (batch->header.length == 0)
             batch->header = (WkHl7Span){ line, length };
         }
-      else if (length >= 3 && (memcmp (line, "BTS", 3) == 0 || memcmp (line, "FTS", 3) == 0))
+      else if (is_named (line, length, "BTS", fs) || is_named (line, length, "FTS", fs))
         {
           gboolean bts = line[0] == 'B';
           gint64   count;
@@ -1490,7 +1890,7 @@ wk_hl7_batch_split (const guint8 *data, gsize size, gsize max_size, GError **err
           else
             file_closed = TRUE;
         }
-      else if (length >= 3 && memcmp (line, "MSH", 3) == 0)
+      else if (length >= 4 && memcmp (line, "MSH", 3) == 0 && is_delimiter_char (line[3]))
         {
           if (!in_batch)
             goto misplaced;
@@ -1517,10 +1917,24 @@ wk_hl7_batch_split (const guint8 *data, gsize size, gsize max_size, GError **err
   return g_steal_pointer (&batch);
 
 misplaced:
-  g_set_error (error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_HL7_SYNTAX,
-               "Line %u of the batch: a %.3s segment out of place (expected [FHS] BHS, messages, "
-               "BTS [FTS]); nothing in it was applied",
-               line_number, text + pos);
+  {
+    const char *line = text + pos;
+    gboolean    named = size - pos >= 3;
+
+    /* Only a real segment name is quoted: a broken line may hold any bytes. */
+    for (int i = 0; named && i < 3; i++)
+      named = g_ascii_isupper (line[i]) || g_ascii_isdigit (line[i]);
+    if (named)
+      g_set_error (error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_HL7_SYNTAX,
+                   "Line %u of the batch: a %.3s segment out of place (expected [FHS] BHS, "
+                   "messages, BTS [FTS]); nothing in it was applied",
+                   line_number, line);
+    else
+      g_set_error (error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_HL7_SYNTAX,
+                   "Line %u of the batch: not a segment (expected [FHS] BHS, messages, BTS "
+                   "[FTS]); nothing in it was applied",
+                   line_number);
+  }
   return NULL;
 }
 

@@ -898,7 +898,7 @@ test_refused_identity (void)
                   "(type MR)");
   bad_nhs[9] = bad_nhs[9] == '9' ? '0' : bad_nhs[9] + 1;
   bad_check = edit (a01, nhs0, bad_nhs);
-  assert_refused (f, bad_check, "AE", "102", "PID-3.1: the NHS number is not valid");
+  assert_refused (f, bad_check, "AE", "102", "PID-3.1: Not a valid NHS number: the check digit");
   g_assert_null (strstr (f->text, bad_nhs));
   {
     g_autofree char *both = g_strdup_printf ("%s^^^NHS^NH~%s^^^NHS^NH", nhs0, nhs1);
@@ -1204,6 +1204,15 @@ test_refused_orders (void)
 
       assert_refused (f, text, "AE", cases[i].err, cases[i].reason);
     }
+  /* A refusal that quotes non-ASCII text declares UTF-8 in its ACK. */
+  {
+    Rx               odd = { .placer = "ORD2" };
+    g_autofree char *text = rde (0, &odd);
+    g_autofree char *utf8 = edit (text, "|P|2.5.1", "|P|2.5.1||||||UNICODE UTF-8");
+    g_autofree char *accented = edit (utf8, "ORC|NW|", "ORC|N\xc3\x89|");
+
+    assert_refused (f, accented, "AE", "103", "ORC-1.1: order control N\xc3\x89 is not taken");
+  }
   /* Another patient's order. */
   {
     Rx               xo = { .control = "XO", .when = "202603011000" };
@@ -1681,6 +1690,20 @@ test_ack_format (void)
   g_assert_cmpstr (wk_hl7_message_get_version (m), ==, "2.5.1");
   g_assert_cmpstr (wk_hl7_message_get_text (m, 1, 1, 1, 1, 1, NULL), ==, "AA");
   g_assert_true (has_patient (f, 0));
+
+  /* A sender named in ISO 8859-1 is echoed in UTF-8, and the ACK says so. */
+  {
+    g_autofree char *latin = edit (a01, "|P|2.5.1", "|P|2.5.1||||||8859/1");
+    g_autofree char *sender = edit (latin, "|PAS|RXH|", "|PAS|R\xc8H|");
+    g_autofree char *fresh = edit (sender, "ADT_A01|C", "ADT_A01|L");
+    g_autoptr (GBytes) latin_ack = wk_feed_handle (f->feed, (const guint8 *)fresh, strlen (fresh));
+    g_autoptr (WkHl7Message) l = wk_hl7_message_parse (g_bytes_get_data (latin_ack, NULL),
+                                                       g_bytes_get_size (latin_ack), NULL, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (wk_hl7_message_get_charset (l), ==, WK_HL7_CHARSET_UTF8);
+    g_assert_cmpstr (wk_hl7_message_get_text (l, 0, 6, 1, 1, 1, NULL), ==, "R\xc3\x88H");
+  }
 
   /* ERR-1 (v2.3 style) and ERR-2/3 (v2.5) name the place and the HL7 code. */
   {

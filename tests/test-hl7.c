@@ -305,6 +305,15 @@ test_not_hl7 (void)
   assert_refused (nul_inside, 20, WK_SNAPSHOT_ERROR_HL7_SYNTAX, "PID-2: a control character");
   assert_refused ("MSH|^~\\&|A\rPID|1|\x1b[2J\r", -1, WK_SNAPSHOT_ERROR_HL7_SYNTAX,
                   "control character");
+  /* Found by fuzz-hl7: a control character in a last "segment" shorter than a name; the
+   * error names the segment by number, and nothing is read past the end. */
+  {
+    const char short_segment[]
+        = { 'M', 'S', 'H', '|', '^', '~', '\\', '&', '|', 'A', '\r', '\xff', '\x12' };
+
+    assert_refused (short_segment, sizeof short_segment, WK_SNAPSHOT_ERROR_HL7_SYNTAX,
+                    "Segment 2: a control character");
+  }
 }
 
 static void
@@ -562,6 +571,10 @@ test_batch (void)
       { "BHS|^~\\&\rFHS|^~\\&\r", "FHS segment out of place" },
       { "BHS|^~\\&\rMSH|^~\\&|A\rBTS|x\r", "BTS-1: the count is not a whole number" },
       { "BHS^\r", "BHS header" },
+      { "BHS|^~\\&\rMSH|^~\\&|A\rBTS|1\r\xe1"
+        "EVN|x\r",
+        "Line 4 of the batch: not a segment" },
+      { "FHS|^~\\&\rBHS|^~\\&\rBTS~2\rFTS|1\r", "Line 3 of the batch: a BTS segment out of place" },
     };
 
     for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
@@ -576,6 +589,15 @@ test_batch (void)
                    error->message);
         g_clear_error (&error);
       }
+  }
+  /* An empty batch is a batch of no messages. */
+  {
+    const char *empty = "FHS|^~\\&\rBHS|^~\\&\rBTS|0\rFTS|1\r";
+    g_autoptr (WkHl7Batch) none
+        = wk_hl7_batch_split ((const guint8 *)empty, strlen (empty), 0, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (none->messages->len, ==, 0);
   }
   g_assert_null (wk_hl7_batch_split ((const guint8 *)file, strlen (file), 50, &error));
   g_assert_error (error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_HL7_SYNTAX);
