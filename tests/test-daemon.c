@@ -488,7 +488,8 @@ test_resume_after_crash (void)
   g_autoptr (JsonNode) jobs = NULL;
   g_autofree char *state = NULL;
   g_autofree char *state_path = NULL;
-  g_autoptr (GHashTable) printed = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autoptr (GHashTable) printed
+      = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   gint64 first = 0, second = 0;
   guint  n_patients = 0, n_charts = 0;
 
