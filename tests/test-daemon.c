@@ -280,6 +280,11 @@ test_outage (void)
   assert_each_once (kiosk, "office");
   g_assert_true (ledger_said_once_per_patient (kiosk, charts));
   {
+    g_autofree char *words = g_strdup_printf ("The ward was printed: %u document(s)", documents);
+
+    assert_cli_status (kiosk, words);
+  }
+  {
     g_autoptr (GPtrArray) received
         = wk_test_printer_dup_received (wk_test_kiosk_get_printer (kiosk, "office"));
     WkTestDocument  *chart = received->pdata[1];
