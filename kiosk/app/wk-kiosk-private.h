@@ -5,6 +5,8 @@
 
 #include "wk-kiosk.h"
 
+#include <json-glib/json-glib.h>
+
 G_BEGIN_DECLS
 
 typedef WkKioskSnapshot WkKioskSnapshotBox;
@@ -52,9 +54,20 @@ void     _wk_kiosk_schedule_refresh (WkKiosk *self);
 void     _wk_kiosk_jobs_changed (WkKiosk *self);
 gboolean _wk_kiosk_is_drill (WkKiosk *self);
 
-void     _wk_kiosk_daemon_start (WkKiosk *self);
-void     _wk_kiosk_daemon_dispose (WkKiosk *self);
-gboolean _wk_kiosk_daemon_is_connected (WkKiosk *self);
-void     _wk_kiosk_printing_dispose (WkKiosk *self);
+void       _wk_kiosk_merge_jobs (WkKiosk *self, GPtrArray *daemon_jobs);
+GPtrArray *_wk_kiosk_jobs_from_json (JsonNode *node);
+void       _wk_kiosk_printing_start (WkKiosk *self);
+
+void                     _wk_kiosk_daemon_start (WkKiosk *self);
+void                     _wk_kiosk_daemon_call_async (WkKiosk            *self,
+                                                      const char         *method,
+                                                      JsonObject         *params,
+                                                      GAsyncReadyCallback callback,
+                                                      gpointer            user_data);
+void                     _wk_kiosk_daemon_refresh_jobs (WkKiosk *self);
+struct _WkControlClient *_wk_kiosk_daemon_get_client (WkKiosk *self);
+void                     _wk_kiosk_daemon_dispose (WkKiosk *self);
+gboolean                 _wk_kiosk_daemon_is_connected (WkKiosk *self);
+void                     _wk_kiosk_printing_dispose (WkKiosk *self);
 
 G_END_DECLS

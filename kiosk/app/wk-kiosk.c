@@ -19,6 +19,7 @@
 #include "wk-audit.h"
 #include "wk-kiosk-error.h"
 #include "wk-kiosk-private.h"
+#include "wk-printer.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
@@ -199,20 +200,22 @@ wk_kiosk_init (WkKiosk *self)
   self->printers = g_ptr_array_new_with_free_func ((GDestroyNotify)wk_kiosk_printer_free);
 }
 
-/* The printers of the configuration, in failover order (the order of the file). */
+/* The printers of the configuration, in failover order. */
 static void
 read_printers (WkKiosk *self)
 {
-  g_auto (GStrv) names = wk_config_dup_instances (self->config, "printer");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) printers = wk_printer_list_from_config (self->config, &error);
 
-  for (guint i = 0; names != NULL && names[i] != NULL; i++)
+  if (printers == NULL)
     {
-      g_autofree char *group = g_strdup_printf ("printer %s", names[i]);
-
-      g_ptr_array_add (self->printers,
-                       wk_kiosk_printer_new (
-                           names[i], wk_config_get_string (self->config, group, "description")));
+      g_warning ("The configured printers cannot be used: %s", error->message);
+      return;
     }
+  for (guint i = 0; i < printers->len; i++)
+    g_ptr_array_add (self->printers,
+                     wk_kiosk_printer_new (wk_printer_get_name (printers->pdata[i]),
+                                           wk_printer_get_description (printers->pdata[i])));
 }
 
 /**
@@ -449,6 +452,7 @@ wk_kiosk_start (WkKiosk *self)
       refresh_snapshot (self);
     }
   _wk_kiosk_daemon_start (self);
+  _wk_kiosk_printing_start (self);
 }
 
 /* ---- Accessors ----------------------------------------------------------------------- */
