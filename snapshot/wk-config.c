@@ -85,6 +85,7 @@ static const GroupSpec groups[] = {
     "One group per planned downtime window, `[planned NAME]`: charts print at "
     "`[monitor] planned-lead-time` before it starts.",
     check_planned_group },
+  { "daemon", "The daemon wardkeepd (see \"Status and control\" and \"Outage behaviour\")." },
   { "kiosk", "The ward's touch screen, `wardkeep-kiosk` (see \"The kiosk\")." },
 };
 
@@ -241,6 +242,15 @@ static const KeySpec schema[] = {
   { "printer *", "retries", TYPE_INT, "2", FALSE, .max = 10,
     .doc = "How many more times a refused submission or a failed job is tried on this printer "
            "before it counts as failed." },
+  { "daemon", "control-socket", TYPE_STRING, "/run/wardkeep/control", FALSE,
+    .doc = "The Unix socket where the daemon answers the kiosk, `wardkeep` and scripts (mode "
+           "0660)." },
+  { "daemon", "control-group", TYPE_STRING, NULL, FALSE,
+    .doc = "The group given the control socket: its members may use it. Not set: the daemon's "
+           "own group (`wardkeep` under systemd)." },
+  { "daemon", "state-directory", TYPE_STRING, "/var/lib/wardkeep", FALSE,
+    .doc = "Where the daemon keeps what it must remember across a restart: the downtime "
+           "episode it is in and where its print stands (no patient data)." },
   { "kiosk", "ward-pin", TYPE_STRING, NULL, FALSE, .check = check_pin_hash,
     .doc = "The ward PIN that unlocks the kiosk, as the Argon2id hash `wardkeep kiosk hash-pin` "
            "prints. Not set: nobody can unlock it (it shows the status and the census only)." },

@@ -1,49 +1,70 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* wk-test-kiosk.h — a kiosk's folder for tests: key, configuration, snapshots, a display. */
+/* wk-test-kiosk.h — a whole kiosk in a scratch folder for the daemon and command tests: its
+ * key, snapshots, configuration, printers on a private cupsd, and wardkeepd as a process. */
 
 #pragma once
 
-#include "wk-config.h"
-#include "wk-keys.h"
 #include "wk-model.h"
 #include "wk-store.h"
+#include "wk-test-cups.h"
 
-#include <glib.h>
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
-/* The PINs every test kiosk is configured with. */
-#define WK_TEST_WARD_PIN "2468"
-#define WK_TEST_ADMIN_PIN "975310"
-
 /**
- * WkTestKiosk:
- * @dir: the kiosk's folder (scratch)
- * @key_path: its master key file (0600)
- * @snapshot_dir: its snapshot folder
- * @state_dir: its state folder (PIN attempts)
- * @config_path: its configuration file
- * @keys: its keys
- * @store: its snapshot store, for writing snapshots as the daemon would
+ * WkTestRun:
+ * @status: the exit status
+ * @out: what it wrote on standard output
+ * @err: what it wrote on standard error
+ *
+ * How a command ended.
  */
 typedef struct
 {
-  char    *dir;
-  char    *key_path;
-  char    *snapshot_dir;
-  char    *state_dir;
-  char    *config_path;
-  WkKeys  *keys;
-  WkStore *store;
-} WkTestKiosk;
+  int   status;
+  char *out;
+  char *err;
+} WkTestRun;
 
-WkTestKiosk *wk_test_kiosk_new (const char *extra_config);
-void         wk_test_kiosk_free (WkTestKiosk *kiosk);
-WkConfig    *wk_test_kiosk_load_config (WkTestKiosk *kiosk);
-guint64      wk_test_kiosk_write (WkTestKiosk *kiosk, WkModel *model);
+void wk_test_run_clear (WkTestRun *run);
+void wk_test_run_wardkeep (WkTestRun *run, const char *input, ...) G_GNUC_NULL_TERMINATED;
 
-GPid wk_test_xvfb_start (int width, int height);
-void wk_test_xvfb_stop (GPid pid);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (WkTestRun, wk_test_run_clear)
+
+/**
+ * WkTestKiosk:
+ *
+ * A kiosk in a scratch folder: a master key file (mode 0600), a snapshot folder, a state
+ * folder, a control socket path, a private cupsd with the printers "office" and
+ * "station" (ippeveprinter), and a configuration file naming all of them, which a test
+ * can extend (probes, planned windows) before starting the daemon. The daemon runs as a
+ * real process (`wardkeepd --config`), killed when the kiosk is freed.
+ */
+typedef struct _WkTestKiosk WkTestKiosk;
+
+WkTestKiosk    *wk_test_kiosk_new (void);
+void            wk_test_kiosk_free (WkTestKiosk *kiosk);
+const char     *wk_test_kiosk_get_dir (WkTestKiosk *kiosk);
+const char     *wk_test_kiosk_get_config_path (WkTestKiosk *kiosk);
+const char     *wk_test_kiosk_get_socket (WkTestKiosk *kiosk);
+const char     *wk_test_kiosk_get_snapshot_dir (WkTestKiosk *kiosk);
+WkTestCups     *wk_test_kiosk_get_cups (WkTestKiosk *kiosk);
+WkTestPrinter  *wk_test_kiosk_get_printer (WkTestKiosk *kiosk, const char *name);
+void            wk_test_kiosk_write_config (WkTestKiosk *kiosk, const char *extra);
+WkStore        *wk_test_kiosk_open_store (WkTestKiosk *kiosk);
+WkSnapshotInfo *wk_test_kiosk_write_snapshot (WkTestKiosk *kiosk, WkModel *model);
+
+void     wk_test_kiosk_start_daemon (WkTestKiosk *kiosk, const char *const *env);
+void     wk_test_kiosk_kill_daemon (WkTestKiosk *kiosk, int signal);
+gboolean wk_test_kiosk_daemon_is_running (WkTestKiosk *kiosk);
+JsonNode *
+wk_test_kiosk_call (WkTestKiosk *kiosk, const char *method, JsonObject *params, GError **error);
+JsonObject *wk_test_kiosk_status (WkTestKiosk *kiosk);
+gboolean    wk_test_kiosk_wait_mode (WkTestKiosk *kiosk, const char *mode, guint timeout_s);
+
+guint wk_test_verify_received (WkTestKiosk *kiosk, const char *path, const char *chart_id);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WkTestKiosk, wk_test_kiosk_free)
 
