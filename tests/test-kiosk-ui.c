@@ -10,6 +10,7 @@
 #include "wk-kiosk.h"
 #include "wk-log.h"
 #include "wk-preview-view.h"
+#include "wk-test-cups.h"
 #include "wk-test-kiosk.h"
 #include "wk-test-ui.h"
 #include "wk-test-util.h"
@@ -19,7 +20,7 @@
 
 typedef struct
 {
-  WkTestKiosk   *folder;
+  WkTestKiosk   *harness;
   WkKiosk       *kiosk;
   WkKioskWindow *window;
   GtkWidget     *root;
@@ -45,8 +46,11 @@ static WkKiosk *
 new_kiosk (Fixture *fixture)
 {
   g_autoptr (GError) error = NULL;
-  WkKiosk *kiosk = wk_kiosk_new (wk_test_kiosk_load_config (fixture->folder), &error);
+  WkConfig *config = wk_config_load (wk_test_kiosk_get_config_path (fixture->harness), &error);
+  WkKiosk  *kiosk;
 
+  g_assert_no_error (error);
+  kiosk = wk_kiosk_new (config, &error);
   g_assert_no_error (error);
   return kiosk;
 }
@@ -77,15 +81,23 @@ close_window (Fixture *fixture)
   wk_test_ui_spin (0.05);
 }
 
+/* A kiosk of ward 7A (30 beds) with its key, a snapshot, the printers office and
+ * station on a private cupsd, and the test PINs; no daemon unless a test starts one. */
 static void
 fixture_set_up (Fixture *fixture, gconstpointer data)
 {
   g_autoptr (WkModel) model = wk_test_ward_new (30);
+  g_autoptr (WkSnapshotInfo) info = NULL;
+  g_autofree char *state = NULL;
+  g_autofree char *kiosk_config = NULL;
 
   fixture->audit = g_ptr_array_new_with_free_func (g_free);
   wk_log_set_tap (audit_tap, fixture);
-  fixture->folder = wk_test_kiosk_new (NULL);
-  wk_test_kiosk_write (fixture->folder, model);
+  fixture->harness = wk_test_kiosk_new ();
+  state = g_build_filename (wk_test_kiosk_get_dir (fixture->harness), "kiosk-state", NULL);
+  kiosk_config = wk_test_ui_kiosk_config (state, NULL);
+  wk_test_kiosk_write_config (fixture->harness, kiosk_config);
+  info = wk_test_kiosk_write_snapshot (fixture->harness, model);
   open_window (fixture);
 }
 
@@ -94,7 +106,7 @@ fixture_tear_down (Fixture *fixture, gconstpointer data)
 {
   close_window (fixture);
   wk_log_set_tap (NULL, NULL);
-  g_clear_pointer (&fixture->folder, wk_test_kiosk_free);
+  g_clear_pointer (&fixture->harness, wk_test_kiosk_free);
   g_clear_pointer (&fixture->audit, g_ptr_array_unref);
 }
 
@@ -338,6 +350,84 @@ test_wrong_pin_locks_out (Fixture *fixture, gconstpointer data)
   g_assert_true (wk_kiosk_is_locked (fixture->kiosk));
 }
 
+typedef struct
+{
+  Fixture       *fixture;
+  WkTestPrinter *printer;
+  char          *chart;
+} PrintWait;
+
+/* The kiosk's job for the chart has completed and the printer holds the document. */
+static gboolean
+chart_printed (gpointer data)
+{
+  PrintWait *wait = data;
+  GPtrArray *jobs = wk_kiosk_get_jobs (wait->fixture->kiosk);
+  g_autoptr (GPtrArray) printed = NULL;
+  g_autofree char *job_name = NULL;
+
+  for (guint i = 0; wait->chart == NULL && i < jobs->len; i++)
+    if (g_strcmp0 (((WkKioskJob *)jobs->pdata[i])->kind, "chart") == 0)
+      wait->chart = g_strdup (((WkKioskJob *)jobs->pdata[i])->chart);
+  if (wait->chart == NULL)
+    return FALSE;
+  job_name = g_ascii_strdown (wait->chart, -1);
+  printed = wk_test_printer_dup_printed (wait->printer);
+  for (guint i = 0; i < printed->len; i++)
+    if (g_strcmp0 (((WkTestDocument *)printed->pdata[i])->job_name, job_name) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+job_completed (gpointer data)
+{
+  PrintWait *wait = data;
+  GPtrArray *jobs = wk_kiosk_get_jobs (wait->fixture->kiosk);
+
+  for (guint i = 0; i < jobs->len; i++)
+    {
+      WkKioskJob *job = jobs->pdata[i];
+
+      if (g_strcmp0 (job->chart, wait->chart) == 0)
+        return g_strcmp0 (job->state, "completed") == 0;
+    }
+  return FALSE;
+}
+
+/* With no daemon, the kiosk prints the chart itself, to the ward's first printer, and
+ * its queue says so. */
+static void
+test_print_without_daemon (Fixture *fixture, gconstpointer data)
+{
+  const WkCensusEntry *first = census_entry (fixture, 0);
+  PrintWait        wait = { fixture, wk_test_kiosk_get_printer (fixture->harness, "office"), NULL };
+  g_autofree char *expect_audit = NULL;
+
+  unlock (fixture, "J Smith");
+  wk_test_ui_click (fixture->root, "bed-tile-BAY1-1");
+  assert_page (fixture, "patient");
+  wk_test_ui_click (fixture->root, "patient-print");
+  g_assert_true (wk_test_ui_wait (chart_printed, &wait, 60));
+  g_assert_true (wk_test_ui_wait (job_completed, &wait, 30));
+  g_assert_nonnull (
+      strstr (wk_test_ui_label (fixture->root, "patient-message"), "printing 1 document"));
+  expect_audit = g_strdup_printf ("print by J Smith: chart %s of patient #%" G_GINT64_FORMAT,
+                                  wait.chart, first->patient_id);
+  g_assert_true (audit_has (fixture, expect_audit));
+
+  /* The queue shows it printed, on which printer. */
+  wk_test_ui_click (fixture->root, "open-print");
+  assert_page (fixture, "print");
+  {
+    g_autofree char *row = g_strdup_printf ("job-%s", wait.chart);
+
+    g_assert_true (wk_test_ui_is_shown (wk_test_ui_get (fixture->root, row)));
+  }
+  g_free (wk_test_ui_screenshot (fixture->root, "print-queue"));
+  g_free (wait.chart);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -353,6 +443,8 @@ main (int argc, char **argv)
   g_test_add ("/kiosk/ui/preview", Fixture, NULL, fixture_set_up, test_preview, fixture_tear_down);
   g_test_add ("/kiosk/ui/wrong-pin-locks-out", Fixture, NULL, fixture_set_up,
               test_wrong_pin_locks_out, fixture_tear_down);
+  g_test_add ("/kiosk/ui/print-without-daemon", Fixture, NULL, fixture_set_up,
+              test_print_without_daemon, fixture_tear_down);
   status = g_test_run ();
   wk_test_ui_finish ();
   return status;

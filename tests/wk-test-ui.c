@@ -10,14 +10,84 @@
 
 #include "wk-test-ui.h"
 
-#include "wk-test-kiosk.h"
+#include "wk-pin-guard.h"
 #include "wk-test-util.h"
 
 #include <adwaita.h>
+#include <glib-unix.h>
+#include <signal.h>
 #include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static GPid xvfb;
 static int  screen_width = 1024, screen_height = 600;
+
+/* Starts an X server of its own for this test program (Xvfb, 24-bit, no TCP) on a free
+ * display number it chooses (-displayfd), and points DISPLAY at it. */
+static GPid
+xvfb_start (int width, int height)
+{
+  g_autofree char *screen = g_strdup_printf ("%dx%dx24", width, height);
+  g_autofree char *display = NULL;
+  const char      *argv[]
+      = { "Xvfb", "-displayfd", "3", "-screen", "0", screen, "-nolisten", "tcp", "-noreset", NULL };
+  const int target_fds[] = { 3 };
+  int       fds[2];
+  int       source_fds[1];
+  GPid      pid = 0;
+  char      buf[32] = { 0 };
+  gsize     got = 0;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (g_unix_open_pipe (fds, FD_CLOEXEC, &error));
+  source_fds[0] = fds[1];
+  g_assert_true (g_spawn_async_with_pipes_and_fds (
+      NULL, argv, NULL,
+      G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, -1,
+      -1, -1, source_fds, target_fds, 1, &pid, NULL, NULL, NULL, &error));
+  g_assert_no_error (error);
+  close (fds[1]);
+  /* Xvfb writes the display number and a newline once it accepts connections. */
+  while (got < sizeof buf - 1)
+    {
+      gssize n = read (fds[0], buf + got, sizeof buf - 1 - got);
+
+      if (n <= 0)
+        break;
+      got += n;
+      if (buf[got - 1] == '\n')
+        break;
+    }
+  close (fds[0]);
+  g_assert_cmpuint (got, >, 0);
+  g_strstrip (buf);
+  display = g_strdup_printf (":%s", buf);
+  g_setenv ("DISPLAY", display, TRUE);
+  g_unsetenv ("WAYLAND_DISPLAY");
+  g_setenv ("GDK_BACKEND", "x11", TRUE);
+  return pid;
+}
+
+/**
+ * wk_test_ui_kiosk_config:
+ * @state_dir: the kiosk's state folder (its count of wrong PINs)
+ * @extra: (nullable): more of the `[kiosk]` group
+ *
+ * Returns: (transfer full): a `[kiosk]` group with the test PINs, hashed as
+ *   `wardkeep kiosk hash-pin` hashes them
+ */
+char *
+wk_test_ui_kiosk_config (const char *state_dir, const char *extra)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *ward = wk_pin_hash (WK_TEST_WARD_PIN, &error);
+  g_autofree char *admin = wk_pin_hash (WK_TEST_ADMIN_PIN, &error);
+
+  g_assert_no_error (error);
+  return g_strdup_printf ("[kiosk]\nward-pin = %s\nadmin-pin = %s\nstate-directory = %s\n%s", ward,
+                          admin, state_dir, extra != NULL ? extra : "");
+}
 
 /**
  * wk_test_ui_init:
@@ -34,7 +104,7 @@ wk_test_ui_init (int *argc, char ***argv)
 
   if (screen != NULL && sscanf (screen, "%dx%d", &screen_width, &screen_height) != 2)
     g_error ("WK_TEST_SCREEN must be WIDTHxHEIGHT, not %s", screen);
-  xvfb = wk_test_xvfb_start (screen_width, screen_height);
+  xvfb = xvfb_start (screen_width, screen_height);
   g_setenv ("GTK_A11Y", "none", TRUE);
   /* Isolated XDG folders hide the system's GSettings schemas, which GTK looks up. */
   g_setenv ("GSETTINGS_SCHEMA_DIR", "/usr/share/glib-2.0/schemas", TRUE);
@@ -53,7 +123,12 @@ wk_test_ui_init (int *argc, char ***argv)
 void
 wk_test_ui_finish (void)
 {
-  wk_test_xvfb_stop (xvfb);
+  if (xvfb > 0)
+    {
+      kill (xvfb, SIGTERM);
+      waitpid (xvfb, NULL, 0);
+      g_spawn_close_pid (xvfb);
+    }
   xvfb = 0;
 }
 

@@ -7,8 +7,13 @@
 
 G_BEGIN_DECLS
 
+/* The PINs the kiosk tests configure (wk_test_ui_kiosk_config()). */
+#define WK_TEST_WARD_PIN "2468"
+#define WK_TEST_ADMIN_PIN "975310"
+
 typedef gboolean (*WkTestCondition) (gpointer data);
 
+char       *wk_test_ui_kiosk_config (const char *state_dir, const char *extra);
 void        wk_test_ui_init (int *argc, char ***argv);
 void        wk_test_ui_finish (void);
 int         wk_test_ui_get_width (void);
