@@ -25,6 +25,8 @@ static const WkCliCommand commands[] = {
   { "print", "census | chart PATIENT | ward [--printer NAME] [--drill] [--pdf FILE]",
     "print the ward, the census or one patient's chart (through the daemon when it runs)",
     wk_cli_print },
+  { "kiosk", "hash-pin [--admin]", "print the configuration line of a kiosk PIN (an Argon2id hash)",
+    wk_cli_kiosk },
 };
 
 static void
