@@ -266,7 +266,7 @@ exit_after_paint_cb (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data
       g_object_set_data (G_OBJECT (self), "wk-ticks", GINT_TO_POINTER (1));
       return G_SOURCE_CONTINUE;
     }
-  printf ("census drawn %.1f ms after start\n",
+  printf ("census drawn %.1f ms after the window was made\n",
           (g_get_monotonic_time () - self->started_us) / 1000.0);
   fflush (stdout);
   self->allow_close = TRUE;
