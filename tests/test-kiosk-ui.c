@@ -73,6 +73,7 @@ close_window (Fixture *fixture)
   if (fixture->window != NULL)
     {
       wk_kiosk_window_allow_close (fixture->window);
+      gtk_window_set_focus (GTK_WINDOW (fixture->window), NULL);
       gtk_window_destroy (GTK_WINDOW (fixture->window));
       fixture->window = NULL;
       fixture->root = NULL;
@@ -411,7 +412,7 @@ test_print_without_daemon (Fixture *fixture, gconstpointer data)
   g_assert_true (wk_test_ui_wait (chart_printed, &wait, 60));
   g_assert_true (wk_test_ui_wait (job_completed, &wait, 30));
   g_assert_nonnull (
-      strstr (wk_test_ui_label (fixture->root, "patient-message"), "printing 1 document"));
+      strstr (wk_test_ui_label (fixture->root, "patient-message"), "printing the chart itself"));
   expect_audit = g_strdup_printf ("print by J Smith: chart %s of patient #%" G_GINT64_FORMAT,
                                   wait.chart, first->patient_id);
   g_assert_true (audit_has (fixture, expect_audit));
