@@ -27,6 +27,9 @@ static const WkCliCommand commands[] = {
     wk_cli_print },
   { "kiosk", "hash-pin [--admin]", "print the configuration line of a kiosk PIN (an Argon2id hash)",
     wk_cli_kiosk },
+  { "demo", "[--for SECONDS] [--broadway] [--dir DIR]",
+    "run wardkeep on a simulated ward, with a printer and the kiosk, and stage an outage",
+    wk_cli_demo },
 };
 
 static void
