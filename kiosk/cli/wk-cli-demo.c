@@ -804,7 +804,7 @@ wk_cli_demo (int argc, char **argv)
       "DIR" },
     { "beds", 0, 0, G_OPTION_ARG_INT, &demo.beds, "Beds on the ward (default 30)", "N" },
     { "rate", 0, 0, G_OPTION_ARG_DOUBLE, &demo.rate,
-      "HL7 messages per second from the simulator (default 5)", "N" },
+      "HL7 messages per second from the simulator (default 10)", "N" },
     { NULL },
   };
   GOptionContext *context = g_option_context_new (NULL);
