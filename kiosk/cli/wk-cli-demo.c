@@ -241,6 +241,8 @@ port_answers (gpointer data)
   g_autoptr (GSocketConnection) connection = NULL;
 
   g_socket_client_set_timeout (client, 1);
+  /* Loopback: never through a proxy (whose settings may not even be readable). */
+  g_socket_client_set_enable_proxy (client, FALSE);
   connection = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
   return connection != NULL;
 }
@@ -595,7 +597,9 @@ static gboolean
 start_kiosk (Demo *demo, GError **error)
 {
   g_autofree char *kiosk = find_program ("wardkeep-kiosk", "kiosk/app");
-  gboolean         display = g_getenv ("DISPLAY") != NULL || g_getenv ("WAYLAND_DISPLAY") != NULL;
+  const char      *x11 = g_getenv ("DISPLAY");
+  const char      *wayland = g_getenv ("WAYLAND_DISPLAY");
+  gboolean         display = (x11 != NULL && *x11 != '\0') || (wayland != NULL && *wayland != '\0');
   g_autofree char *runtime_env = g_strdup_printf ("XDG_RUNTIME_DIR=%s", demo->run_dir);
 
   if (kiosk == NULL)
