@@ -96,6 +96,8 @@ test_pdf (void)
   guint       pages = 0;
   struct stat st;
 
+  (void)info; /* written for its snapshot on disk; clang wants it used */
+
   /* One patient's chart into a new file, mode 0600, said to be patient data. */
   wk_test_run_wardkeep (&run, NULL, "print", "chart", "BAY1-2", "--drill", "--pdf", chart,
                         "--config", wk_test_kiosk_get_config_path (kiosk), NULL);

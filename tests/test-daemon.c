@@ -360,6 +360,8 @@ test_declared_without_network (void)
   const char *env[] = { "LD_PRELOAD=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1",
                         "FAKETIME=+2h", "FAKETIME_DONT_FAKE_MONOTONIC=1", NULL };
 
+  (void)taken; /* held only to keep the port busy; clang wants it used */
+
   wk_test_kiosk_write_config (kiosk, config);
   wk_test_kiosk_start_daemon (kiosk, env);
   assert_mode (kiosk, "online");
@@ -490,6 +492,8 @@ test_status_states (void)
   g_autoptr (JsonNode) report = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) finished = NULL;
+
+  (void)info; /* written for its snapshot on disk; clang wants it used */
 
   /* Not running: said plainly, with its own exit status, and how old the snapshot is. */
   wk_test_run_wardkeep (&stopped, NULL, "status", "--config", path, NULL);
