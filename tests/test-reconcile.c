@@ -370,6 +370,20 @@ test_status_missing_page (Fixture *f, gconstpointer data)
 
 /* ---- Keying in ------------------------------------------------------------------------- */
 
+/* What a box says when a dose was given, initialled AB, keyed in by P Harmacist. */
+static WkReconcileInput
+given_input (const char *chart_id, const char *order)
+{
+  WkReconcileInput input = { 0 };
+
+  input.chart_id = chart_id;
+  input.placer_id = order;
+  input.given = TRUE;
+  input.by = "AB";
+  input.who = "P Harmacist";
+  return input;
+}
+
 static WkPaperEntry *
 enter (Fixture    *f,
        const char *chart_id,
@@ -379,16 +393,12 @@ enter (Fixture    *f,
        const char *at,
        GError    **error)
 {
-  WkReconcileInput input = { 0 };
+  WkReconcileInput input = given_input (chart_id, order);
 
-  input.chart_id = chart_id;
-  input.placer_id = order;
   input.due = due;
   input.given = given;
   input.reason_code = given ? NULL : "2";
   input.at = at;
-  input.by = "AB";
-  input.who = "P Harmacist";
   return wk_reconcile_enter (f->reconcile, &input, NOW, error);
 }
 
@@ -512,12 +522,8 @@ test_enter_refuses (Fixture *f, gconstpointer data)
   WkReconcileInput input = { 0 };
 
   scan_all (f, document);
-  input.chart_id = label;
-  input.placer_id = "P0-PARA";
+  input = given_input (label, "P0-PARA");
   input.due = "0700";
-  input.given = TRUE;
-  input.by = "AB";
-  input.who = "P Harmacist";
   enter_refused (f, &input, WK_PRINT_ERROR, WK_PRINT_ERROR_INVALID, "has no box at 07:00");
   input.due = "0630x";
   enter_refused (f, &input, WK_PRINT_ERROR, WK_PRINT_ERROR_INVALID, "is not a time");
@@ -576,13 +582,8 @@ test_enter_flags (Fixture *f, gconstpointer data)
   WkReconcileInput input = { 0 };
 
   scan_all (f, document);
-  input.chart_id = label;
-  input.by = "AB";
-  input.who = "P Harmacist";
-  input.given = TRUE;
-
   /* Ramipril 2.5 mg prescribed, 5 mg written. */
-  input.placer_id = "P0-RAMI";
+  input = given_input (label, "P0-RAMI");
   input.due = "0800";
   input.dose = 5;
   {
@@ -867,17 +868,12 @@ test_report_prn_over_max (Fixture *f, gconstpointer data)
   scan_all (f, document);
   for (gsize i = 0; i < G_N_ELEMENTS (times); i++)
     {
-      WkReconcileInput input = { 0 };
+      WkReconcileInput input = given_input (label, "P0-MORP");
       g_autoptr (GError) error = NULL;
       g_autoptr (WkPaperEntry) entry = NULL;
 
-      input.chart_id = label;
-      input.placer_id = "P0-MORP";
       input.at = times[i];
-      input.given = TRUE;
       input.dose = 5;
-      input.by = "AB";
-      input.who = "P Harmacist";
       entry = wk_reconcile_enter (f->reconcile, &input, NOW, &error);
       g_assert_no_error (error);
     }
@@ -1089,12 +1085,8 @@ test_episode_ended (Fixture *f, gconstpointer data)
   record_ward_print (f);
   g_assert_true (wk_ledger_end_episode (f->model, EPISODE, sat (12, 30), "back online", &error));
   scan_all (f, document);
-  input.chart_id = label;
-  input.placer_id = "P0-ONDA";
+  input = given_input (label, "P0-ONDA");
   input.at = "1300";
-  input.given = TRUE;
-  input.by = "AB";
-  input.who = "P Harmacist";
   late = wk_reconcile_enter (f->reconcile, &input, NOW, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (late->flags, ==, WK_PAPER_FLAG_OUTSIDE_EPISODE);
