@@ -150,6 +150,7 @@ wk_reconcile_settings_new (WkConfig *config, WkKeys *own_keys, GError **error)
   g_autoptr (WkReconcileSettings) settings = g_new0 (WkReconcileSettings, 1);
   g_autoptr (GByteArray) keys = g_byte_array_new ();
   const char *trusted = wk_config_get_string (config, "reconcile", "trusted-keys");
+  const char *authority;
 
   g_return_val_if_fail (config != NULL, NULL);
 
@@ -189,6 +190,14 @@ wk_reconcile_settings_new (WkConfig *config, WkKeys *own_keys, GError **error)
       = g_strdup (wk_config_get_string (config, "reconcile", "export-receiving-application"));
   settings->receiving_facility
       = g_strdup (wk_config_get_string (config, "reconcile", "export-receiving-facility"));
+  /* Exported messages name patients the way the feed does. */
+  settings->nhs_number_type = g_strdup (wk_config_get_string (config, "hl7", "nhs-number-type"));
+  authority = wk_config_get_string (config, "hl7", "nhs-number-authority");
+  settings->nhs_number_authority = g_strdup (strcmp (authority, "*") != 0 ? authority : "NHS");
+  settings->hospital_number_type
+      = g_strdup (wk_config_get_string (config, "hl7", "hospital-number-type"));
+  authority = wk_config_get_string (config, "hl7", "hospital-number-authority");
+  settings->hospital_number_authority = strcmp (authority, "*") != 0 ? g_strdup (authority) : NULL;
   return g_steal_pointer (&settings);
 }
 
@@ -210,6 +219,10 @@ wk_reconcile_settings_free (WkReconcileSettings *settings)
   g_free (settings->export_ca_file);
   g_free (settings->receiving_application);
   g_free (settings->receiving_facility);
+  g_free (settings->nhs_number_type);
+  g_free (settings->nhs_number_authority);
+  g_free (settings->hospital_number_type);
+  g_free (settings->hospital_number_authority);
   g_free (settings);
 }
 

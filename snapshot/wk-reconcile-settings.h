@@ -48,6 +48,11 @@ typedef struct
  * @export_retry_delay_ms: the wait before sending again
  * @receiving_application: MSH-5 of exported messages
  * @receiving_facility: (nullable): MSH-6 of exported messages
+ * @nhs_number_type: PID-3.5 of the NHS number (`[hl7] nhs-number-type`)
+ * @nhs_number_authority: PID-3.4 of the NHS number; "NHS" when the feed accepts any
+ * @hospital_number_type: PID-3.5 of the hospital number
+ * @hospital_number_authority: (nullable): PID-3.4 of the hospital number; %NULL when the
+ *   feed accepts any
  *
  * What reconciliation needs from the configuration, checked.
  */
@@ -68,6 +73,10 @@ typedef struct
   guint      export_retry_delay_ms;
   char      *receiving_application;
   char      *receiving_facility;
+  char      *nhs_number_type;
+  char      *nhs_number_authority;
+  char      *hospital_number_type;
+  char      *hospital_number_authority;
 } WkReconcileSettings;
 
 WkReconcileSettings *wk_reconcile_settings_new (WkConfig *config, WkKeys *own_keys, GError **error);
