@@ -3,6 +3,7 @@
  * and every rule the model keeps about them. */
 
 #include "wk-ledger.h"
+#include "wk-model-private.h"
 #include "wk-order.h"
 #include "wk-patient.h"
 #include "wk-snapshot-error.h"
@@ -577,6 +578,40 @@ test_serialized (Fixture *f, gconstpointer data)
       ==, "ORD-9");
 }
 
+/* A snapshot written before the ledger existed (schema 2) still opens read-only: it is
+ * brought up to date in memory, and stays read-only. */
+static void
+test_older_snapshot (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WkModel) old = NULL;
+  g_autoptr (GPtrArray) episodes = NULL;
+  g_autoptr (WkEpisode) episode = episode_new (WK_EPISODE_OUTAGE, WK_DRILL_NONE);
+  guint8 *image;
+  gsize   size;
+
+  g_assert_cmpint (sqlite3_exec (_wk_model_get_db (f->model),
+                                 "DROP TABLE print_job; DROP TABLE printed_page_order; "
+                                 "DROP TABLE printed_page; DROP TABLE printed_document; "
+                                 "DROP TABLE print_request; DROP TABLE episode; "
+                                 "DROP TRIGGER printed_document_follows_merge; "
+                                 "PRAGMA user_version = 2",
+                                 NULL, NULL, NULL),
+                   ==, SQLITE_OK);
+  image = wk_model_serialize (f->model, &size, &error);
+  g_assert_no_error (error);
+  old = wk_model_new_from_serialized (image, size, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (wk_model_get_schema_version (old), ==, WK_MODEL_SCHEMA_VERSION);
+  g_assert_true (wk_model_is_read_only (old));
+  episodes = wk_ledger_load_episodes (old, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (episodes->len, ==, 0);
+  g_assert_false (wk_ledger_record_episode (old, episode, &error));
+  g_assert_error (error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "read-only"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -591,6 +626,7 @@ main (int argc, char **argv)
   ADD ("/ledger/document/state", test_document_state);
   ADD ("/ledger/jobs", test_jobs);
   ADD ("/ledger/serialized", test_serialized);
+  ADD ("/ledger/older-snapshot", test_older_snapshot);
 #undef ADD
   return g_test_run ();
 }
