@@ -112,3 +112,35 @@ _wk_reconcile_ledger_find_chart (WkModel *model, const char *chart_id, GError **
     }
   return printed_from (document);
 }
+
+/* Adds to @placers (a set of placer ids) every order the ledger says a chart printed, on
+ * any of its pages; nothing for a chart not in the ledger. */
+gboolean
+_wk_reconcile_ledger_add_printed_orders (WkModel    *model,
+                                         const char *chart_id,
+                                         GHashTable *placers,
+                                         GError    **error)
+{
+  GError *local_error = NULL;
+  g_autoptr (WkLedgerDocument) document = wk_ledger_load_document (model, chart_id, &local_error);
+
+  if (document == NULL)
+    {
+      if (!g_error_matches (local_error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_NOT_FOUND))
+        {
+          g_propagate_error (error, local_error);
+          return FALSE;
+        }
+      g_clear_error (&local_error);
+      return TRUE;
+    }
+  for (guint p = 0; document->pages != NULL && p < document->pages->len; p++)
+    {
+      const WkLedgerPage *page = document->pages->pdata[p];
+
+      for (guint i = 0; page->orders != NULL && i < page->orders->len; i++)
+        g_hash_table_add (placers,
+                          g_strdup (g_array_index (page->orders, WkLedgerOrderRef, i).placer_id));
+    }
+  return TRUE;
+}

@@ -33,7 +33,11 @@ void _wk_reconcile_printed_free (gpointer printed);
 /* The ledger, as reconciliation reads it (wk-reconcile-ledger.c). */
 GPtrArray *_wk_reconcile_ledger_episodes (WkModel *model, GError **error);
 GPtrArray *_wk_reconcile_ledger_charts (WkModel *model, const char *episode_id, GError **error);
-WkReconcilePrinted *
+WkReconcilePrinted          *
 _wk_reconcile_ledger_find_chart (WkModel *model, const char *chart_id, GError **error);
+gboolean _wk_reconcile_ledger_add_printed_orders (WkModel    *model,
+                                                  const char *chart_id,
+                                                  GHashTable *placers,
+                                                  GError    **error);
 
 G_END_DECLS

@@ -544,6 +544,37 @@ wk_reconcile_scan (WkReconcile *reconcile,
   return g_steal_pointer (&scan);
 }
 
+/**
+ * wk_reconcile_scan_to_json:
+ * @reconcile: a #WkReconcile
+ * @scan: what a scan did
+ *
+ * Returns: (transfer full): `{"chart", "label", "page", "pages", "scans",
+ *   "returned_twice", "outside_ledger", "episode", "patient", "missing"}`
+ */
+JsonObject *
+wk_reconcile_scan_to_json (WkReconcile *reconcile, const WkReconcileScan *scan)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+  g_autoptr (WkPaperChart) chart = wk_paper_chart_load (reconcile->model, scan->chart_id, NULL);
+  g_autofree char *label = wk_chart_id_format (scan->chart_id);
+
+  json_builder_begin_object (builder);
+  add_string (builder, "chart", scan->chart_id);
+  add_string (builder, "label", label);
+  add_int (builder, "page", scan->page);
+  add_int (builder, "pages", scan->n_pages);
+  add_int (builder, "scans", scan->scans);
+  add_boolean (builder, "returned_twice", scan->scans > 1);
+  add_boolean (builder, "outside_ledger", scan->outside_ledger);
+  add_string (builder, "episode", scan->episode_id);
+  add_patient (reconcile, builder, scan->patient_id, chart != NULL ? chart->nhs_number : NULL,
+               chart != NULL ? chart->hospital_number : NULL);
+  add_pages (builder, "missing", scan->missing);
+  json_builder_end_object (builder);
+  return builder_steal_object (builder);
+}
+
 /* ---------------------------------------------------------------------------------- */
 /* Status: per episode, what was printed and what came back                          */
 
@@ -1943,15 +1974,14 @@ add_finding (WkReconcile        *r,
   end_finding (findings);
 }
 
-/* The time a version was made: its ORC-9, else when its status changed, else its start. */
+/* The time a version was made: its ORC-9, else when its status changed; 0 when not known
+ * (never its start, which may be long after it was prescribed). */
 static gint64
 version_time (const WkOrder *order)
 {
   if (order->transaction_at != 0)
     return order->transaction_at;
-  if (order->status_at != 0)
-    return order->status_at;
-  return order->start_at;
+  return order->status_at;
 }
 
 /* What differs between the version printed and the current one, in words. */
@@ -2020,13 +2050,15 @@ find_order_changes (WkReconcile        *r,
   current = versions->pdata[versions->len - 1];
   if (current->version <= printed->version)
     return TRUE;
-  /* The first version after the one printed that was made while the paper was in use. */
+  /* The first version after the one printed that was made while the paper was in use
+   * (every later version was made after the chart's data time; one made at a time not
+   * known is taken as made then). */
   for (guint i = 0; i < versions->len; i++)
     {
       const WkOrder *version = versions->pdata[i];
       gint64         at = version_time (version);
 
-      if (version->version > printed->version && at > chart->snapshot_at && at <= use_end)
+      if (version->version > printed->version && at <= use_end)
         {
           change = version;
           break;
@@ -2041,7 +2073,8 @@ find_order_changes (WkReconcile        *r,
       after += strcmp (entry->placer_id, printed->placer_id) == 0 && entry->given
                && entry->at >= version_time (change);
     }
-  when = format_local (r, version_time (change));
+  when = version_time (change) != 0 ? format_local (r, version_time (change))
+                                    : g_strdup ("a time not recorded");
   if (current->status == WK_ORDER_DISCONTINUED)
     {
       kind = "order-stopped";
@@ -2062,10 +2095,16 @@ find_order_changes (WkReconcile        *r,
                               when, printed->version, current->version, changes);
     }
   severity = after > 0 ? "high" : "medium";
-  text = g_strdup_printf ("Order %s (%s) %s, while the ward worked from the paper chart. %u "
-                          "dose%s on paper after the change",
-                          printed->placer_id, current->drug, what, after,
-                          after == 1 ? " was given" : "s were given");
+  if (after > 0)
+    text = g_strdup_printf ("Order %s (%s) %s, while the ward worked from the paper chart. %u "
+                            "dose%s given on paper after the change: check them against the "
+                            "new order",
+                            printed->placer_id, current->drug, what, after,
+                            after == 1 ? " was" : "s were");
+  else
+    text = g_strdup_printf ("Order %s (%s) %s, while the ward worked from the paper chart. No "
+                            "dose was given on paper after the change",
+                            printed->placer_id, current->drug, what);
   add_finding (r, findings, kind, severity, chart->chart_id, printed->page, chart->patient_id,
                chart, printed->placer_id, current->drug, text);
   return TRUE;
@@ -2282,8 +2321,9 @@ find_added_orders (WkReconcile        *r,
       versions = wk_order_load_versions (r->model, order->placer_id, error);
       if (versions == NULL)
         return FALSE;
+      /* Prescribed while the paper was in use; when is not known, it is not claimed. */
       created = version_time (versions->pdata[0]);
-      if (created <= chart->snapshot_at || created > use_end)
+      if (created == 0 || created <= chart->snapshot_at || created > use_end)
         continue;
       when = format_local (r, created);
       text = g_strdup_printf ("Order %s (%s) was prescribed centrally at %s, during the "
@@ -2433,13 +2473,19 @@ find_chart_discrepancies (WkReconcile *r,
       find_blank_boxes (r, findings, view, order, drug, entries, use_end);
       find_flagged_entries (r, findings, view->chart, drug, order, entries);
     }
-  /* Orders on any returned chart of the same patient in this episode were on paper. */
+  /* Orders on any chart of the same patient in this episode were on paper: the pages that
+   * came back, and what the ledger says every page printed. */
   for (guint c = 0; c < episode_charts_list->len; c++)
     {
       StatusChart *other = episode_charts_list->pdata[c];
       g_autoptr (GPtrArray) orders = NULL;
 
-      if (other->paper == NULL || other->patient_id != status->patient_id)
+      if (other->patient_id != status->patient_id)
+        continue;
+      if (!_wk_reconcile_ledger_add_printed_orders (r->model, other->chart_id, printed_placers,
+                                                    error))
+        return FALSE;
+      if (other->paper == NULL)
         continue;
       orders = wk_paper_chart_load_orders (r->model, other->chart_id, error);
       if (orders == NULL)

@@ -97,6 +97,7 @@ WkReconcileScan *wk_reconcile_scan (WkReconcile *reconcile,
                                     gint64       now,
                                     GError     **error);
 void             wk_reconcile_scan_free (WkReconcileScan *scan);
+JsonObject      *wk_reconcile_scan_to_json (WkReconcile *reconcile, const WkReconcileScan *scan);
 
 JsonObject *wk_reconcile_dup_status (WkReconcile *reconcile, gint64 now, GError **error);
 JsonObject *

@@ -13,6 +13,7 @@
 #include "wk-paper-entry.h"
 #include "wk-print-error.h"
 #include "wk-reconcile-log.h"
+#include "wk-reconcile-report.h"
 #include "wk-reconcile.h"
 #include "wk-snapshot-error.h"
 #include "wk-test-util.h"
@@ -1119,6 +1120,65 @@ test_episode_drill (Fixture *f, gconstpointer data)
   g_assert_error (error, WK_PRINT_ERROR, WK_PRINT_ERROR_DRILL);
 }
 
+/* The report as a PDF: what it found, the entries, and whether it is signed. */
+static void
+test_report_pdf (Fixture *f, gconstpointer data)
+{
+  WkChartDocument *document = chart (f, 1);
+  g_autofree char *label = wk_chart_id_format (wk_chart_document_get_id (document));
+  g_autoptr (JsonObject) unsigned_report = NULL;
+  g_autoptr (JsonObject) signed_report = NULL;
+  g_autoptr (GBytes) pdf = NULL;
+  g_autoptr (GBytes) signed_pdf = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *signed_text = NULL;
+  g_autofree char *path = NULL;
+  gsize            size;
+  const guint8    *bytes;
+
+  record_ward_print (f);
+  scan_all (f, document);
+  wk_reconcile_scan_free (scan_page (f, chart (f, 0), 0));
+  g_clear_pointer (&(WkPaperEntry *){ enter_ok (f, label, "P1-PARA", "1200", TRUE, NULL) },
+                   wk_paper_entry_free);
+  g_clear_pointer (&(WkPaperEntry *){ enter_ok (f, label, "P1-RAMI", "0800", FALSE, NULL) },
+                   wk_paper_entry_free);
+  feed_gives (f->model, "P1-PARA", sat (12, 20), 1000);
+  add_version (f->model, "P1-METF", sat (10, 0), WK_ORDER_ACTIVE, 1000);
+
+  unsigned_report = wk_reconcile_dup_report (f->reconcile, NULL, NOW, &error);
+  g_assert_no_error (error);
+  pdf = wk_reconcile_report_render (unsigned_report, "Europe/London", &error);
+  g_assert_no_error (error);
+  bytes = g_bytes_get_data (pdf, &size);
+  g_assert_true (size > 1000 && memcmp (bytes, "%PDF-", 5) == 0);
+  text = wk_test_pdf_to_text (bytes, size, 0, FALSE);
+  g_assert_nonnull (strstr (text, "DISCREPANCY REPORT"));
+  g_assert_nonnull (strstr (text, "NOT YET SIGNED OFF"));
+  g_assert_nonnull (strstr (text, "Possible double dose"));
+  g_assert_nonnull (strstr (text, "Order changed centrally during the downtime"));
+  g_assert_nonnull (strstr (text, "Chart not returned"));
+  g_assert_nonnull (strstr (text, "Page not returned"));
+  g_assert_nonnull (strstr (text, "ADMINISTRATIONS KEYED IN FROM PAPER (2)"));
+  g_assert_nonnull (strstr (text, "Nil by mouth"));
+  g_assert_nonnull (strstr (text, "Page 1 of"));
+  path = wk_test_save_artefact ("reconcile-report-unsigned.pdf", bytes, size);
+
+  signed_report = wk_reconcile_sign_off (f->reconcile, NULL, NULL, "R Pharmacist",
+                                         "Double dose discussed with the ward sister", NOW, &error);
+  g_assert_no_error (error);
+  signed_pdf = wk_reconcile_report_render (signed_report, "Europe/London", &error);
+  g_assert_no_error (error);
+  bytes = g_bytes_get_data (signed_pdf, &size);
+  signed_text = wk_test_pdf_to_text (bytes, size, 0, FALSE);
+  g_assert_nonnull (strstr (signed_text, "SIGNED OFF by R Pharmacist, Sat 14 Mar 2026 22:50"));
+  g_assert_nonnull (strstr (signed_text, "Double dose discussed with the ward sister"));
+  g_assert_null (strstr (signed_text, "NOT YET SIGNED OFF"));
+  g_free (path);
+  path = wk_test_save_artefact ("reconcile-report-signed.pdf", bytes, size);
+}
+
 /* Nothing is exported twice unless asked. */
 static void
 test_export_selection (Fixture *f, gconstpointer data)
@@ -1180,6 +1240,7 @@ main (int argc, char **argv)
   ADD ("/reconcile/episode/status", test_episode_status);
   ADD ("/reconcile/episode/ended", test_episode_ended);
   ADD ("/reconcile/episode/drill", test_episode_drill);
+  ADD ("/reconcile/report/pdf", test_report_pdf);
   ADD ("/reconcile/export/selection", test_export_selection);
 #undef ADD
   return g_test_run ();
