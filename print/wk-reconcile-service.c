@@ -135,10 +135,11 @@ return_error (WkControlCall *call, const GError *error)
   wk_control_call_return_error (call, code, "%s", error->message);
 }
 
+/* Answers with @object, which the caller keeps. */
 static void
 return_object (WkControlCall *call, JsonObject *object)
 {
-  wk_control_call_return_object (call, object);
+  wk_control_call_return_object (call, json_object_ref (object));
 }
 
 static gboolean

@@ -271,8 +271,15 @@ add_patient (WkReconcile *r,
   g_autoptr (WkBed) bed = patient != NULL && patient->bed_id > 0
                               ? wk_bed_load (r->model, patient->bed_id, NULL)
                               : NULL;
-  g_autofree char *nhs = nhs_number != NULL ? wk_nhs_number_format (nhs_number) : NULL;
+  g_autofree char *nhs = NULL;
 
+  /* The identifiers the paper printed; the model's for a chart none of whose pages is back. */
+  if (nhs_number == NULL && hospital_number == NULL && patient != NULL)
+    {
+      nhs_number = patient->nhs_number;
+      hospital_number = patient->hospital_number;
+    }
+  nhs = nhs_number != NULL ? wk_nhs_number_format (nhs_number) : NULL;
   json_builder_set_member_name (builder, "patient");
   json_builder_begin_object (builder);
   add_int (builder, "id", patient != NULL ? patient->id : 0);

@@ -25,6 +25,9 @@ static const WkCliCommand commands[] = {
   { "print", "census | chart PATIENT | ward [--printer NAME] [--drill] [--pdf FILE]",
     "print the ward, the census or one patient's chart (through the daemon when it runs)",
     wk_cli_print },
+  { "reconcile", "scan|status|show|enter|report|signoff|export [--config FILE]",
+    "after a downtime: scan returned charts, key in doses, report, sign off, export",
+    wk_cli_reconcile },
 };
 
 static void

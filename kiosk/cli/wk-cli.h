@@ -36,6 +36,7 @@ int wk_cli_key (int argc, char **argv);
 int wk_cli_snapshot (int argc, char **argv);
 int wk_cli_print (int argc, char **argv);
 int wk_cli_printers (int argc, char **argv);
+int wk_cli_reconcile (int argc, char **argv);
 
 gboolean  wk_cli_parse (GOptionContext *context, int *argc, char ***argv);
 WkConfig *wk_cli_load_config (const char *path);
