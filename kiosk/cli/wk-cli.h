@@ -36,6 +36,8 @@ int wk_cli_key (int argc, char **argv);
 int wk_cli_snapshot (int argc, char **argv);
 int wk_cli_print (int argc, char **argv);
 int wk_cli_printers (int argc, char **argv);
+int wk_cli_kiosk (int argc, char **argv);
+int wk_cli_demo (int argc, char **argv);
 int wk_cli_reconcile (int argc, char **argv);
 
 gboolean  wk_cli_parse (GOptionContext *context, int *argc, char ***argv);
