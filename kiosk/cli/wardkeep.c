@@ -25,6 +25,12 @@ static const WkCliCommand commands[] = {
   { "print", "census | chart PATIENT | ward [--printer NAME] [--drill] [--pdf FILE]",
     "print the ward, the census or one patient's chart (through the daemon when it runs)",
     wk_cli_print },
+  { "status", "[--json] [--config FILE]",
+    "what the daemon is doing: online or downtime, since when, how old the data is (exit 3: not "
+    "running)",
+    wk_cli_status },
+  { "downtime", "declare|end --reason TEXT [--who NAME]",
+    "declare downtime (the ward is printed at once), or end a declared one", wk_cli_downtime },
   { "kiosk", "hash-pin [--admin]", "print the configuration line of a kiosk PIN (an Argon2id hash)",
     wk_cli_kiosk },
   { "demo", "[--for SECONDS] [--broadway] [--dir DIR]",
