@@ -29,7 +29,8 @@ typedef struct
   WkChartTypesetter *typesetter;
   GTimeZone         *tz;
   JsonObject        *report;
-  GPtrArray         *blocks; /* WkChartBlock, the body in reading order */
+  GPtrArray         *blocks;   /* WkChartBlock, the body in reading order */
+  GHashTable        *headings; /* blocks kept on the page of the block after them */
 } Report;
 
 static WkChartTextStyle
@@ -102,14 +103,18 @@ build_header (Report *r)
   double           y;
 
   y = add_bar (r, block, 0, "DISCREPANCY REPORT — PAPER CHARTS AFTER A DOWNTIME", 12);
-  if (id != NULL && *id != '\0')
+  if (id != NULL && *id != '\0' && ended != NULL)
     markup = g_markup_printf_escaped (
-        "Ward <b>%s</b> · downtime episode <b>%s</b> (%s) from <b>%s</b> %s%s%s\n"
+        "Ward <b>%s</b> · downtime episode <b>%s</b> (%s) from <b>%s</b> to <b>%s</b>\n"
         "Compared with the central record as it was at <b>%s</b>",
         member_string (r->report, "ward"), id, member_string (episode, "kind"),
-        started != NULL ? started : "?", ended != NULL ? "to <b>" : "(not ended)",
-        ended != NULL ? ended : "", ended != NULL ? "</b>" : "",
-        generated != NULL ? generated : "?");
+        started != NULL ? started : "?", ended, generated != NULL ? generated : "?");
+  else if (id != NULL && *id != '\0')
+    markup = g_markup_printf_escaped (
+        "Ward <b>%s</b> · downtime episode <b>%s</b> (%s) from <b>%s</b> (not ended)\n"
+        "Compared with the central record as it was at <b>%s</b>",
+        member_string (r->report, "ward"), id, member_string (episode, "kind"),
+        started != NULL ? started : "?", generated != NULL ? generated : "?");
   else
     markup = g_markup_printf_escaped (
         "Ward <b>%s</b> · charts printed outside any recorded downtime episode\n"
@@ -234,6 +239,7 @@ build_heading (Report *r, const char *text)
   g_autofree char *markup = g_markup_escape_text (text, -1);
 
   _wk_chart_block_set_height (block, add_bar (r, block, 0, markup, 10) + 3);
+  g_hash_table_add (r->headings, block);
   return block;
 }
 
@@ -458,6 +464,7 @@ build_body (Report *r)
                              json_array_get_length (entries));
   g_ptr_array_add (r->blocks, build_heading (r, heading));
   g_ptr_array_add (r->blocks, build_entry_row (r, NULL, TRUE));
+  g_hash_table_add (r->headings, r->blocks->pdata[r->blocks->len - 1]);
   for (guint i = 0; i < json_array_get_length (entries); i++)
     g_ptr_array_add (r->blocks,
                      build_entry_row (r, json_array_get_object_element (entries, i), FALSE));
@@ -503,6 +510,7 @@ wk_reconcile_report_render (JsonObject *report, const char *timezone, GError **e
     r.tz = g_time_zone_new_utc ();
   r.report = report;
   r.blocks = g_ptr_array_new_with_free_func ((GDestroyNotify)_wk_chart_block_free);
+  r.headings = g_hash_table_new (NULL, NULL);
   header = build_header (&r);
   build_body (&r);
 
@@ -515,12 +523,18 @@ wk_reconcile_report_render (JsonObject *report, const char *timezone, GError **e
     {
       double h = _wk_chart_block_get_height (r.blocks->pdata[i]);
 
+      /* A heading goes to the next page with what it heads (a table's heading, its header
+       * row and its first row together). */
+      for (guint j = i;
+           g_hash_table_contains (r.headings, r.blocks->pdata[j]) && j + 1 < r.blocks->len; j++)
+        h += _wk_chart_block_get_height (r.blocks->pdata[j + 1]);
+
       if (y + h > bottom && y > top)
         {
           g_array_append_val (starts, i);
           y = top;
         }
-      y += h;
+      y += _wk_chart_block_get_height (r.blocks->pdata[i]);
     }
   n_pages = starts->len;
 
@@ -552,6 +566,7 @@ wk_reconcile_report_render (JsonObject *report, const char *timezone, GError **e
     status = cairo_surface_status (surface);
   cairo_surface_destroy (surface);
   g_ptr_array_unref (r.blocks);
+  g_hash_table_unref (r.headings);
   g_time_zone_unref (r.tz);
   if (status != CAIRO_STATUS_SUCCESS)
     {

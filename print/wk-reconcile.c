@@ -1356,6 +1356,7 @@ resolve_due (WkReconcile           *r,
              ChartView             *view,
              const WkPaperOrder    *order,
              const char            *typed,
+             gint64                 now,
              const WkChartGridBox **found_box,
              GArray                *boxes,
              GError               **error)
@@ -1392,6 +1393,27 @@ resolve_due (WkReconcile           *r,
     return TRUE;
   if (n > 1)
     {
+      const WkChartGridBox *past = NULL;
+      guint                 n_past = 0;
+
+      /* Only one of them already due: that one (a box not yet due has nothing in it). */
+      for (guint i = 0; i < boxes->len; i++)
+        {
+          const WkChartGridBox *box = &g_array_index (boxes, WkChartGridBox, i);
+          g_autoptr (GDateTime) local = to_local (r, box->due);
+
+          if (box->open && box->due <= now && local_minute (r, box->due) == clock.minute
+              && clock_matches_day (&clock, local))
+            {
+              past = box;
+              n_past++;
+            }
+        }
+      if (n_past == 1)
+        {
+          *found_box = past;
+          return TRUE;
+        }
       g_set_error (error, WK_PRINT_ERROR, WK_PRINT_ERROR_INVALID,
                    "Order %s has a %02d:%02d box on several days (%s): say which, with the day "
                    "of the month first (\"15 %02d%02d\")",
@@ -1696,7 +1718,7 @@ enter_one (WkReconcile *r, const WkReconcileInput *input, gint64 now, GError **e
   boxes = order_boxes (view, order);
   if (input->due != NULL)
     {
-      if (!resolve_due (r, view, order, input->due, &box, boxes, error))
+      if (!resolve_due (r, view, order, input->due, now, &box, boxes, error))
         return NULL;
       entry->due_at = box->due;
     }
