@@ -284,6 +284,7 @@ test_scan_and_key_in (Fixture *f, gconstpointer data)
       wk_reconcile_view_get_chart (WK_RECONCILE_VIEW (wk_test_ui_get (f->root, "reconcile-view"))),
       ==, wk_chart_document_get_id (chart));
   wait_focus (f, "reconcile-row-0-by");
+  gtk_test_widget_wait_for_draw (f->root);
   g_free (wk_test_ui_screenshot (f->root, "reconcile-scanned"));
 
   /* A person types: initials, Enter (given at the due time, as prescribed). */
@@ -296,6 +297,7 @@ test_scan_and_key_in (Fixture *f, gconstpointer data)
   xdotool ("type", "--delay", "120", "2", NULL);
   xdotool ("key", "Return", NULL);
   wait_label (f, "reconcile-row-1-state", "saved #2");
+  gtk_test_widget_wait_for_draw (f->root);
   g_free (wk_test_ui_screenshot (f->root, "reconcile-keyed"));
 
   entries = model_entries (f);

@@ -186,7 +186,8 @@ call (WkReconcileView *self,
 static const char *
 problem_words (const GError *error)
 {
-  if (g_error_matches (error, WK_CONTROL_ERROR, WK_CONTROL_ERROR_NOT_RUNNING))
+  if (g_error_matches (error, WK_CONTROL_ERROR, WK_CONTROL_ERROR_NOT_RUNNING)
+      || g_error_matches (error, WK_CONTROL_ERROR, WK_CONTROL_ERROR_DISCONNECTED))
     return _ ("The wardkeep daemon is not running: reconciliation needs it. Ask IT to start "
               "it (systemctl start wardkeepd).");
   return error->message;
