@@ -480,7 +480,7 @@ write_bytes (void *closure, const unsigned char *data, unsigned int length)
 /**
  * wk_reconcile_report_render:
  * @report: a report from wk_reconcile_dup_report()
- * @timezone: (nullable): the ward's time zone; %NULL for Europe/London
+ * @zone_name: (nullable): the ward's time zone; %NULL for Europe/London
  * @error: return location for a #GError
  *
  * Renders the discrepancy report as an A4 PDF, in memory.
@@ -488,7 +488,7 @@ write_bytes (void *closure, const unsigned char *data, unsigned int length)
  * Returns: (transfer full): the PDF, or %NULL with %WK_PRINT_ERROR_RENDER
  */
 GBytes *
-wk_reconcile_report_render (JsonObject *report, const char *timezone, GError **error)
+wk_reconcile_report_render (JsonObject *report, const char *zone_name, GError **error)
 {
   g_autoptr (WkChartTypesetter) typesetter = _wk_chart_typesetter_new ();
   g_autoptr (GByteArray) pdf = g_byte_array_new ();
@@ -505,7 +505,7 @@ wk_reconcile_report_render (JsonObject *report, const char *timezone, GError **e
   g_return_val_if_fail (report != NULL, NULL);
 
   r.typesetter = typesetter;
-  r.tz = g_time_zone_new_identifier (timezone != NULL ? timezone : "Europe/London");
+  r.tz = g_time_zone_new_identifier (zone_name != NULL ? zone_name : "Europe/London");
   if (r.tz == NULL)
     r.tz = g_time_zone_new_utc ();
   r.report = report;

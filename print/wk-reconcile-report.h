@@ -7,6 +7,6 @@
 
 G_BEGIN_DECLS
 
-GBytes *wk_reconcile_report_render (JsonObject *report, const char *timezone, GError **error);
+GBytes *wk_reconcile_report_render (JsonObject *report, const char *zone_name, GError **error);
 
 G_END_DECLS

@@ -285,8 +285,6 @@ add_patient (WkReconcile *r,
   add_int (builder, "id", patient != NULL ? patient->id : 0);
   if (patient != NULL)
     {
-      g_autofree char *name
-          = g_strdup_printf ("%s, %s", patient->family_name, patient->given_names);
       g_autofree char *upper = g_utf8_strup (patient->family_name, -1);
       g_autofree char *shown = *patient->given_names != '\0'
                                    ? g_strdup_printf ("%s, %s", upper, patient->given_names)
@@ -2638,7 +2636,6 @@ wk_reconcile_dup_report (WkReconcile *reconcile, const char *episode_id, gint64 
   g_autoptr (GPtrArray) entries
       = g_ptr_array_new_with_free_func ((GDestroyNotify)wk_paper_entry_free);
   g_autoptr (JsonBuilder) builder = json_builder_new ();
-  g_autoptr (JsonBuilder) status_builder = json_builder_new ();
   g_autoptr (JsonNode) findings_node = NULL;
   g_autoptr (WkSignoff) signoff = NULL;
   g_autofree char          *digest = NULL;

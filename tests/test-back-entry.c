@@ -59,6 +59,7 @@ scan_chart (Fixture *f, WkChartDocument *document)
                                "P Harmacist", NOW, &error);
 
       g_assert_no_error (error);
+      g_assert_nonnull (scan);
     }
 }
 

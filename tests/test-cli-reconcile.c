@@ -339,6 +339,7 @@ scan_pages (Fixture *f, WkChartDocument *document)
                                "P Harmacist", NOW, &error);
 
       g_assert_no_error (error);
+      g_assert_nonnull (scan);
     }
 }
 

@@ -265,7 +265,7 @@ disconnected_cb (WkControlClient *client, const char *reason, WkKiosk *self)
 static void
 first_connect_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr (WkKiosk) self = user_data;
+  g_autoptr (WkKiosk) self G_GNUC_UNUSED = user_data; /* held until the connection is tried */
   g_autoptr (GError) error = NULL;
 
   if (!wk_control_client_connect_finish (WK_CONTROL_CLIENT (source), result, &error)

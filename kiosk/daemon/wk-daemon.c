@@ -503,7 +503,8 @@ print_finished_cb (GObject *source, GAsyncResult *result, gpointer data)
   WkDaemonPrint *print = data;
   WkDaemon      *self = print->daemon;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) outcomes = wk_print_run_finish (WK_PRINT_RUN (source), result, &error);
+  g_autoptr (GPtrArray) outcomes G_GNUC_UNUSED
+      = wk_print_run_finish (WK_PRINT_RUN (source), result, &error);
   g_autoptr (JsonObject) params = json_object_new ();
   g_autofree char *message = NULL;
 

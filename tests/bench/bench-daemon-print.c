@@ -105,7 +105,7 @@ main (int argc, char **argv)
           RUNS);
   for (int run = 0; run < RUNS; run++)
     {
-      g_autofree char *down = wk_test_sim_command (sim, "down");
+      g_autofree char *down G_GNUC_UNUSED = wk_test_sim_command (sim, "down");
       g_autoptr (JsonObject) status = wait_print (kiosk, previous);
       JsonObject      *print = print_of (status);
       double           a = json_object_get_double_member (print, "first_accepted_after_downtime_s");
@@ -130,8 +130,8 @@ main (int argc, char **argv)
 
     for (guint i = 0; i < received->len && i < (guint)documents; i++)
       {
-        guint            n = 0;
-        g_autofree char *text
+        guint                 n = 0;
+        g_autofree char *text G_GNUC_UNUSED
             = wk_test_pdf_dup_text (((WkTestDocument *)received->pdata[i])->path, &n);
 
         pages += n;

@@ -112,6 +112,7 @@ main (int argc, char **argv)
               = wk_reconcile_scan (reconcile, codes->pdata[i], -1, "bench", NOW, &error);
 
           g_assert_no_error (error);
+          g_assert_nonnull (scan);
         }
       t_record[run] = seconds_since (start);
 
@@ -172,6 +173,7 @@ main (int argc, char **argv)
               = wk_back_entry_build_ras (reconcile, selected->pdata[i], id, NOW, &error);
 
           g_assert_no_error (error);
+          g_assert_nonnull (ras);
         }
       t_ras[run] = seconds_since (start);
       start = g_get_monotonic_time ();
