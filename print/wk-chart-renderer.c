@@ -17,6 +17,7 @@
 #include "wk-allergy.h"
 #include "wk-bed.h"
 #include "wk-chart-facts.h"
+#include "wk-chart-grid.h"
 #include "wk-chart-id.h"
 #include "wk-chart-payload.h"
 #include "wk-chart-private.h"
@@ -73,9 +74,8 @@ struct _WkChartRenderer
   WkKeys            *keys;
   WkChartTypesetter *typesetter;
   double             page_width, page_height;
-  gint64             window_start, window_end; /* the grid's due times, UTC seconds */
-  GPtrArray         *grid_dates;               /* GDateTime, local midnight of each column */
-  gsize              qr_budget;                /* payload bytes a page's QR code may hold */
+  WkChartGrid       *grid;      /* the grid's days and due times */
+  gsize              qr_budget; /* payload bytes a page's QR code may hold */
 };
 
 typedef struct
@@ -335,43 +335,6 @@ compute_qr_budget (void)
   return budget;
 }
 
-static void
-compute_grid (WkChartRenderer *renderer)
-{
-  g_autoptr (GDateTime) from = NULL;
-  g_autoptr (GDateTime) hour = NULL;
-  g_autoptr (GDateTime) last = NULL;
-  gint64 start = MAX (renderer->snapshot_at, renderer->printed_at - 3600);
-
-  /* From the hour the data is from (or the hour before printing, for a late reprint) to
-   * grid_hours after printing: doses due since the data was taken have boxes too. */
-  from = to_local (renderer, start);
-  hour = g_date_time_new (renderer->tz, g_date_time_get_year (from), g_date_time_get_month (from),
-                          g_date_time_get_day_of_month (from), g_date_time_get_hour (from), 0, 0);
-  renderer->window_start = g_date_time_to_unix (hour);
-  renderer->window_end
-      = MAX (renderer->printed_at, renderer->snapshot_at) + (gint64)renderer->grid_hours * 3600;
-  renderer->grid_dates = g_ptr_array_new_with_free_func ((GDestroyNotify)g_date_time_unref);
-  last = to_local (renderer, renderer->window_end - 1);
-  for (GDateTime *day
-       = g_date_time_new (renderer->tz, g_date_time_get_year (hour), g_date_time_get_month (hour),
-                          g_date_time_get_day_of_month (hour), 0, 0, 0);
-       ;)
-    {
-      GDateTime *next;
-
-      g_ptr_array_add (renderer->grid_dates, day);
-      if (g_date_time_get_year (day) == g_date_time_get_year (last)
-          && g_date_time_get_day_of_year (day) == g_date_time_get_day_of_year (last))
-        break;
-      next = g_date_time_add_days (day, 1);
-      day = g_date_time_new (renderer->tz, g_date_time_get_year (next),
-                             g_date_time_get_month (next), g_date_time_get_day_of_month (next), 0,
-                             0, 0);
-      g_date_time_unref (next);
-    }
-}
-
 /**
  * wk_chart_renderer_new:
  * @options: what to print and how
@@ -432,7 +395,8 @@ wk_chart_renderer_new (const WkChartOptions *options, WkKeys *keys, GError **err
 
   renderer->typesetter = _wk_chart_typesetter_new ();
   renderer->qr_budget = compute_qr_budget ();
-  compute_grid (renderer);
+  renderer->grid = wk_chart_grid_new (renderer->tz, renderer->snapshot_at, renderer->printed_at,
+                                      renderer->grid_hours);
   return g_steal_pointer (&renderer);
 }
 
@@ -447,7 +411,7 @@ wk_chart_renderer_free (WkChartRenderer *renderer)
     return;
   g_free (renderer->ward_id);
   g_clear_pointer (&renderer->tz, g_time_zone_unref);
-  g_clear_pointer (&renderer->grid_dates, g_ptr_array_unref);
+  g_clear_pointer (&renderer->grid, wk_chart_grid_free);
   g_clear_pointer (&renderer->typesetter, _wk_chart_typesetter_free);
   g_free (renderer);
 }
@@ -728,7 +692,7 @@ date_column_width (WkChartRenderer *renderer)
 {
   double grid = content_width (renderer) - grid_x ();
 
-  return MIN (DATE_COLUMN_MAX, grid / renderer->grid_dates->len);
+  return MIN (DATE_COLUMN_MAX, grid / wk_chart_grid_get_n_days (renderer->grid));
 }
 
 /* The record table of as-required and once-only rows: date and time, dose, given by. */
@@ -788,9 +752,9 @@ build_heading (WkChartRenderer *renderer, Section section, gboolean continued)
 
       h = taller (h, _wk_chart_block_add_text (block, bar, TEXT_COLUMN, 3, TIME_COLUMN - 2, "Time",
                                                &style));
-      for (guint i = 0; i < renderer->grid_dates->len; i++)
+      for (guint i = 0; i < wk_chart_grid_get_n_days (renderer->grid); i++)
         {
-          GDateTime       *day = renderer->grid_dates->pdata[i];
+          GDateTime       *day = wk_chart_grid_get_day (renderer->grid, i);
           g_autofree char *label = g_strdup_printf (
               "%s\n%d %s", weekdays[g_date_time_get_day_of_week (day) - 1],
               g_date_time_get_day_of_month (day), months[g_date_time_get_month (day) - 1]);
@@ -976,13 +940,6 @@ finish_row (WkChartRenderer *renderer, WkChartBlock *block, double height)
   _wk_chart_block_add_rule (block, 0, height - 0.5, content_width (renderer), height - 0.5, 0.75);
 }
 
-static gboolean
-is_due (WkChartRenderer *renderer, const WkOrder *order, gint64 due)
-{
-  return due >= renderer->window_start && due < renderer->window_end
-         && due >= order->start_at / 60 * 60 && (order->stop_at == 0 || due < order->stop_at);
-}
-
 /* A regular order: its text, then a box for each due time (rows) on each day (columns)
  * of the grid; boxes outside the window or the order's dates are crossed through. */
 static WkChartBlock *
@@ -1010,16 +967,14 @@ build_regular_row (WkChartRenderer  *renderer,
           g_autofree char *label = g_strdup_printf ("%02d:%02d", minute / 60, minute % 60);
 
           _wk_chart_block_add_text (block, -1, TEXT_COLUMN, y + 3, TIME_COLUMN - 4, label, &style);
-          for (guint d = 0; d < renderer->grid_dates->len; d++)
+          for (guint d = 0; d < wk_chart_grid_get_n_days (renderer->grid); d++)
             {
-              GDateTime *day = renderer->grid_dates->pdata[d];
-              g_autoptr (GDateTime) due = g_date_time_new (
-                  renderer->tz, g_date_time_get_year (day), g_date_time_get_month (day),
-                  g_date_time_get_day_of_month (day), minute / 60, minute % 60, 0);
+              gint64 due = wk_chart_grid_get_due (renderer->grid, d, minute);
 
-              _wk_chart_block_add_cell (
-                  block, -1, grid_x () + d * column, y, column, CELL_HEIGHT,
-                  !is_due (renderer, entry->order, g_date_time_to_unix (due)));
+              _wk_chart_block_add_cell (block, -1, grid_x () + d * column, y, column, CELL_HEIGHT,
+                                        !wk_chart_grid_is_due (renderer->grid, due,
+                                                               entry->order->start_at,
+                                                               entry->order->stop_at));
             }
         }
       grid_h = count * CELL_HEIGHT + 2 * ROW_PAD;
