@@ -316,56 +316,42 @@ read_identity (Apply *a, guint seg, guint field, Identity *id, GError **error)
   return TRUE;
 }
 
-static WkPatient *
-load_by (WkModel *model, const char *value, gboolean nhs, GError **error)
-{
-  g_autoptr (GError) local = NULL;
-  WkPatient *patient;
-
-  if (value == NULL)
-    return NULL;
-  patient = nhs ? wk_patient_load_by_nhs_number (model, value, &local)
-                : wk_patient_load_by_hospital_number (model, value, &local);
-  if (patient == NULL && !g_error_matches (local, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_NOT_FOUND))
-    g_propagate_error (error, g_steal_pointer (&local));
-  return patient;
-}
-
 /* Finds the patient the identifiers name, never guessing: identifiers that point at two
  * records, or at a record whose other identifier differs, are refused. */
 static gboolean
 find_patient (Apply *a, const Identity *id, guint seg, guint field, WkPatient **out, GError **error)
 {
-  GError *local = NULL;
-  g_autoptr (WkPatient) by_nhs = load_by (a->model, id->nhs, TRUE, &local);
-  g_autoptr (WkPatient) by_mrn = local == NULL ? load_by (a->model, id->mrn, FALSE, &local) : NULL;
-  WkPatient *found;
+  g_autoptr (GPtrArray) found = wk_patient_load_by_identifiers (a->model, id->nhs, id->mrn, error);
+  WkPatient *patient;
 
   *out = NULL;
-  if (local != NULL)
+  if (found == NULL)
+    return model_failed (a, seg, error);
+  if (found->len == 0)
+    return TRUE;
+  if (found->len > 1)
     {
-      g_propagate_error (error, local);
-      return model_failed (a, seg, error);
+      WkPatient *first = found->pdata[0], *second = found->pdata[1];
+      gboolean   first_by_nhs = g_strcmp0 (first->nhs_number, id->nhs) == 0;
+
+      return fail (a, error, WK_SNAPSHOT_ERROR_CONSTRAINT, HL7_UNKNOWN_KEY, seg, field, 0,
+                   "the NHS number is patient #%" G_GINT64_FORMAT "'s and the hospital number "
+                   "patient #%" G_GINT64_FORMAT "'s in the model; nothing was changed",
+                   first_by_nhs ? first->id : second->id, first_by_nhs ? second->id : first->id);
     }
-  if (by_nhs != NULL && by_mrn != NULL && by_nhs->id != by_mrn->id)
-    return fail (a, error, WK_SNAPSHOT_ERROR_CONSTRAINT, HL7_UNKNOWN_KEY, seg, field, 0,
-                 "the NHS number is patient #%" G_GINT64_FORMAT "'s and the hospital number "
-                 "patient #%" G_GINT64_FORMAT "'s in the model; nothing was changed",
-                 by_nhs->id, by_mrn->id);
-  found = by_nhs != NULL ? by_nhs : by_mrn;
-  if (found != NULL && id->nhs != NULL && found->nhs_number != NULL
-      && strcmp (found->nhs_number, id->nhs) != 0)
+  patient = found->pdata[0];
+  if (id->nhs != NULL && patient->nhs_number != NULL && strcmp (patient->nhs_number, id->nhs) != 0)
     return fail (a, error, WK_SNAPSHOT_ERROR_CONSTRAINT, HL7_UNKNOWN_KEY, seg, field, 0,
                  "the hospital number is patient #%" G_GINT64_FORMAT "'s, whose NHS number in "
                  "the model differs; nothing was changed",
-                 found->id);
-  if (found != NULL && id->mrn != NULL && found->hospital_number != NULL
-      && strcmp (found->hospital_number, id->mrn) != 0)
+                 patient->id);
+  if (id->mrn != NULL && patient->hospital_number != NULL
+      && strcmp (patient->hospital_number, id->mrn) != 0)
     return fail (a, error, WK_SNAPSHOT_ERROR_CONSTRAINT, HL7_UNKNOWN_KEY, seg, field, 0,
                  "the NHS number is patient #%" G_GINT64_FORMAT "'s, whose hospital number in "
                  "the model differs; nothing was changed",
-                 found->id);
-  *out = found == by_nhs ? g_steal_pointer (&by_nhs) : g_steal_pointer (&by_mrn);
+                 patient->id);
+  *out = g_ptr_array_steal_index_fast (found, 0);
   return TRUE;
 }
 
@@ -1536,7 +1522,8 @@ apply_administration (Apply *a, int rxa, const WkOrder *order, GError **error)
   const char      *status, *reason, *unit, *sub_id;
   g_autofree char *by = NULL;
   g_autoptr (WkAdministration) record = wk_administration_new (order->placer_id, order->version);
-  g_autoptr (GPtrArray) known = NULL;
+  g_autoptr (WkAdministration) known = NULL;
+  GError   *local = NULL;
   WkHl7Span at_raw;
   double    dose;
 
@@ -1592,15 +1579,17 @@ apply_administration (Apply *a, int rxa, const WkOrder *order, GError **error)
                                          at_raw.data, sub_id != NULL ? sub_id : "");
 
   /* A record sent again in another message is already there: not counted twice. */
-  known = wk_administration_load_for_order (a->model, order->placer_id, error);
-  if (known == NULL)
-    return model_failed (a, rxa, error);
-  for (guint i = 0; i < known->len; i++)
-    if (g_strcmp0 (((WkAdministration *)known->pdata[i])->external_id, record->external_id) == 0)
-      {
-        add_note (a, "an administration already recorded was not recorded again");
-        return TRUE;
-      }
+  known = wk_administration_load_by_external_id (a->model, record->external_id, &local);
+  if (local != NULL)
+    {
+      g_propagate_error (error, local);
+      return model_failed (a, rxa, error);
+    }
+  if (known != NULL && strcmp (known->placer_id, order->placer_id) == 0)
+    {
+      add_note (a, "an administration already recorded was not recorded again");
+      return TRUE;
+    }
   if (!wk_administration_insert (a->model, record, error))
     return model_failed (a, rxa, error);
   return TRUE;

@@ -282,21 +282,21 @@ check_patient (WkModel *model, WkPatient *patient, GError **error)
 static void
 bind_patient (sqlite3_stmt *stmt, const WkPatient *patient)
 {
-  _wk_stmt_bind_text (stmt, 2, patient->nhs_number);
-  _wk_stmt_bind_text (stmt, 3, patient->hospital_number);
-  sqlite3_bind_text (stmt, 4, patient->family_name, -1, SQLITE_TRANSIENT);
+  _wk_stmt_bind_text_static (stmt, 2, patient->nhs_number);
+  _wk_stmt_bind_text_static (stmt, 3, patient->hospital_number);
+  sqlite3_bind_text (stmt, 4, patient->family_name, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 5, patient->given_names != NULL ? patient->given_names : "", -1,
-                     SQLITE_TRANSIENT);
-  _wk_stmt_bind_text (stmt, 6, patient->birth_date);
+                     SQLITE_STATIC);
+  _wk_stmt_bind_text_static (stmt, 6, patient->birth_date);
   sqlite3_bind_text (stmt, 7, wk_sex_to_string (patient->sex), -1, SQLITE_STATIC);
   _wk_stmt_bind_double (stmt, 8, patient->weight_kg);
   _wk_stmt_bind_time (stmt, 9, patient->weight_at);
-  _wk_stmt_bind_text (stmt, 10, patient->consultant);
+  _wk_stmt_bind_text_static (stmt, 10, patient->consultant);
   sqlite3_bind_text (stmt, 11, wk_allergy_status_to_string (patient->allergy_status), -1,
                      SQLITE_STATIC);
   sqlite3_bind_text (stmt, 12, wk_stay_to_string (patient->stay), -1, SQLITE_STATIC);
-  _wk_stmt_bind_text (stmt, 13, patient->visit_number);
-  _wk_stmt_bind_text (stmt, 14, patient->ward_id);
+  _wk_stmt_bind_text_static (stmt, 13, patient->visit_number);
+  _wk_stmt_bind_text_static (stmt, 14, patient->ward_id);
   if (patient->bed_id != 0)
     sqlite3_bind_int64 (stmt, 15, patient->bed_id);
   _wk_stmt_bind_time (stmt, 16, patient->admitted_at);
@@ -533,6 +533,50 @@ wk_patient_load_by_hospital_number (WkModel *model, const char *hospital_number,
 
   return load_one (model, "SELECT " PATIENT_COLUMNS "FROM patient WHERE hospital_number = ?1", 0,
                    hospital_number, "hospital number", error);
+}
+
+/**
+ * wk_patient_load_by_identifiers:
+ * @model: a #WkModel
+ * @nhs_number: (nullable): ten digits
+ * @hospital_number: (nullable): the local hospital number
+ * @error: return location for a #GError
+ *
+ * Finds, in one indexed lookup, the patients who have either identifier: none, one (who
+ * may have both), or two different patients (one has the NHS number, the other the
+ * hospital number), which the caller must treat as a disagreement, never as a match.
+ *
+ * Returns: (transfer full) (element-type WkPatient): the patients, in no particular order,
+ *   or %NULL with @error set
+ */
+GPtrArray *
+wk_patient_load_by_identifiers (WkModel    *model,
+                                const char *nhs_number,
+                                const char *hospital_number,
+                                GError    **error)
+{
+  g_auto (WkModelStmt) stmt = NULL;
+  g_autoptr (GPtrArray) patients = g_ptr_array_new_with_free_func ((GDestroyNotify)wk_patient_free);
+  int rc;
+
+  g_return_val_if_fail (model != NULL, NULL);
+
+  stmt = _wk_model_prepare (model,
+                            "SELECT " PATIENT_COLUMNS "FROM patient "
+                            "WHERE nhs_number = ?1 OR hospital_number = ?2",
+                            error);
+  if (stmt == NULL)
+    return NULL;
+  _wk_stmt_bind_text_static (stmt, 1, nhs_number);
+  _wk_stmt_bind_text_static (stmt, 2, hospital_number);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (patients, patient_from_row (stmt));
+  if (rc != SQLITE_DONE)
+    {
+      _wk_model_set_error (model, error, "Cannot find the patient");
+      return NULL;
+    }
+  return g_steal_pointer (&patients);
 }
 
 /**

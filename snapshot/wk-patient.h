@@ -98,6 +98,10 @@ WkPatient *wk_patient_load (WkModel *model, gint64 patient_id, GError **error);
 WkPatient *wk_patient_load_by_nhs_number (WkModel *model, const char *nhs_number, GError **error);
 WkPatient *
 wk_patient_load_by_hospital_number (WkModel *model, const char *hospital_number, GError **error);
+GPtrArray *wk_patient_load_by_identifiers (WkModel    *model,
+                                           const char *nhs_number,
+                                           const char *hospital_number,
+                                           GError    **error);
 GPtrArray *wk_patient_load_all (WkModel *model, GError **error);
 gboolean   wk_patient_merge (WkModel *model, gint64 survivor_id, gint64 merged_id, GError **error);
 
