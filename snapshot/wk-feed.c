@@ -84,6 +84,7 @@ typedef struct
   int           hl7_code;   /* for the error being reported; 0 to derive it */
   gboolean      located;
   gboolean      stale, ignored;
+  gboolean      orders_resent; /* an NW or XO group of an order from before the arrival */
   GString      *note;
 } Apply;
 
@@ -546,6 +547,41 @@ leave (WkPatient *patient, WkStay stay, gint64 at)
   patient->bed_id = 0;
   patient->stay = stay;
   patient->left_at = at;
+  /* Off the wards kept, the chart is not printed: the next arrival decides anew. */
+  patient->arrival = WK_ARRIVAL_NONE;
+  patient->arrived_at = 0;
+  g_clear_pointer (&patient->arrived_from, g_free);
+}
+
+/* Whether the model has the patient admitted on a ward this kiosk keeps: then it has
+ * followed their orders, and a move between wards it keeps is not an arrival. */
+static gboolean
+is_here (WkFeed *feed, const WkPatient *patient)
+{
+  return patient != NULL && patient->stay == WK_STAY_ADMITTED
+         && ward_is_accepted (feed, patient->ward_id);
+}
+
+/* A patient placed on a ward kept from somewhere this kiosk did not follow them: a
+ * transfer (A02, A12, A17), or an admission from the ward PV1-6 names. Their orders
+ * from before were never sent here, and may be missing until the engine sends them. */
+static gboolean
+note_arrival (Apply *a, WkPatient *patient, gboolean transfer, int pv1, GError **error)
+{
+  WkFeed     *feed = a->feed;
+  const char *from = NULL;
+
+  if (pv1 >= 0 && !text_at (a, pv1, 6, 1, feed->loc_ward, &from, error))
+    return FALSE;
+  if (!transfer && from == NULL)
+    return TRUE; /* admitted from outside: every order is placed after this */
+  patient->arrival = transfer ? WK_ARRIVAL_TRANSFER : WK_ARRIVAL_ADMISSION;
+  patient->arrived_at = a->event_at;
+  g_free (patient->arrived_from);
+  patient->arrived_from = g_strdup (from);
+  add_note (a, "orders from before the arrival are awaited: the chart says medicines may be "
+               "missing");
+  return TRUE;
 }
 
 static gboolean
@@ -867,7 +903,10 @@ apply_swap (Apply *a, GError **error)
     {
       if (location[i].accepted)
         {
-          if (!place (a, patients[i], &location[i], pv1[i], error))
+          gboolean arriving = !is_here (a->feed, patients[i]);
+
+          if (!place (a, patients[i], &location[i], pv1[i], error)
+              || (arriving && !note_arrival (a, patients[i], TRUE, pv1[i], error)))
             return FALSE;
         }
       else if (patients[i]->stay == WK_STAY_ADMITTED)
@@ -1005,10 +1044,12 @@ apply_adt (Apply *a, AdtKind kind, GError **error)
       else
         {
           gboolean arriving = patient->stay != WK_STAY_ADMITTED;
+          gboolean from_elsewhere = !is_here (a->feed, patient);
           gint64   admitted = 0;
 
           if (!place (a, patient, &location, pv1, error)
-              || !time_at (a, pv1, 44, 1, &admitted, error))
+              || !time_at (a, pv1, 44, 1, &admitted, error)
+              || (from_elsewhere && !note_arrival (a, patient, kind == ADT_TRANSFER, pv1, error)))
             return FALSE;
           if (admitted != 0)
             patient->admitted_at = admitted;
@@ -1397,17 +1438,56 @@ current_order (Apply            *a,
   return TRUE;
 }
 
+/* Whether two versions of an order say the same thing (what a resent order does). */
+static gboolean
+same_order (const WkOrder *x, const WkOrder *y)
+{
+  return x->kind == y->kind && x->status == y->status && x->dose == y->dose
+         && x->dose_max == y->dose_max && x->min_interval_min == y->min_interval_min
+         && x->prn_max_24h == y->prn_max_24h && x->start_at == y->start_at
+         && x->stop_at == y->stop_at && g_strcmp0 (x->dmd_code, y->dmd_code) == 0
+         && g_strcmp0 (x->drug, y->drug) == 0 && g_strcmp0 (x->dose_unit, y->dose_unit) == 0
+         && g_strcmp0 (x->route, y->route) == 0 && g_strcmp0 (x->frequency, y->frequency) == 0
+         && g_strcmp0 (x->admin_times, y->admin_times) == 0
+         && g_strcmp0 (x->prn_indication, y->prn_indication) == 0
+         && g_strcmp0 (x->prescriber, y->prescriber) == 0
+         && g_strcmp0 (x->instructions, y->instructions) == 0;
+}
+
+/* Refuses a change to (or a dose of) an order the model does not have, saying why it may
+ * be missing when the patient's orders from before their arrival are awaited. */
+static gboolean
+unknown_order (Apply *a, guint orc, const char *placer, const WkPatient *patient, GError **error)
+{
+  if (patient != NULL && patient->arrival != WK_ARRIVAL_NONE)
+    {
+      g_autoptr (GDateTime) at = g_date_time_new_from_unix_utc (patient->arrived_at);
+      g_autofree char *when = at != NULL ? g_date_time_format_iso8601 (at) : g_strdup ("?");
+
+      return fail (a, error, WK_SNAPSHOT_ERROR_NOT_FOUND, HL7_UNKNOWN_KEY, orc, 2, 1,
+                   "order %s is not in the model: patient #%" G_GINT64_FORMAT " arrived from "
+                   "a ward this kiosk does not keep at %s, and their orders from before have "
+                   "not been sent (RDE^O11 XO for each, with RXE, RXR and TQ1); nothing was "
+                   "changed",
+                   placer, patient->id, when);
+    }
+  return fail (a, error, WK_SNAPSHOT_ERROR_NOT_FOUND, HL7_UNKNOWN_KEY, orc, 2, 1,
+               "order %s is not in the model; nothing was changed", placer);
+}
+
 static gboolean
 apply_order_group (Apply *a, const OrderGroup *g, WkPatient *patient, int pid, GError **error)
 {
   static const char *const controls[] = { "NW", "XO", "DC", "CA", "HD", "RL", NULL };
-  const char              *control, *placer;
+  const char              *control, *placer, *order_status;
   gint64                   transaction_at;
+  gboolean                 sends_order; /* NW or XO: the whole order */
   g_autoptr (WkOrder) current = NULL;
   g_autoptr (WkOrder) order = NULL;
 
   if (!text_at (a, g->orc, 1, 1, 1, &control, error)
       || !text_at (a, g->orc, 2, 1, 1, &placer, error)
+      || !text_at (a, g->orc, 5, 1, 1, &order_status, error)
       || !time_at (a, g->orc, 9, 1, &transaction_at, error))
     return FALSE;
   if (control == NULL)
@@ -1424,6 +1504,7 @@ apply_order_group (Apply *a, const OrderGroup *g, WkPatient *patient, int pid, G
                  "the placer order number is longer than 64 characters");
   if (transaction_at == 0)
     transaction_at = a->message_at;
+  sends_order = strcmp (control, "NW") == 0 || strcmp (control, "XO") == 0;
 
   if (!current_order (a, g, placer, patient, &current, error))
     return FALSE;
@@ -1438,11 +1519,14 @@ apply_order_group (Apply *a, const OrderGroup *g, WkPatient *patient, int pid, G
       return TRUE;
     }
 
-  if (strcmp (control, "NW") == 0)
+  if (current == NULL)
     {
-      if (current != NULL)
-        return fail (a, error, WK_SNAPSHOT_ERROR_CONSTRAINT, HL7_DUPLICATE_KEY, g->orc, 2, 1,
-                     "order %s already exists; a change is sent as XO", placer);
+      /* An order the model does not have is taken from the message when the message
+       * carries the whole order (RXE, RXR, timing): a new order, or one placed before
+       * this kiosk followed the patient (the engine's list after a transfer). A change
+       * without the order itself is refused: nothing is guessed. */
+      if (strcmp (control, "NW") != 0 && g->rxe < 0 && g->rxo < 0)
+        return unknown_order (a, g->orc, placer, patient, error);
       if (patient == NULL)
         return require_segment (a, pid, "PID", error);
       order = wk_order_new ();
@@ -1453,35 +1537,62 @@ apply_order_group (Apply *a, const OrderGroup *g, WkPatient *patient, int pid, G
       order->status_at = transaction_at;
       if (!read_order (a, g, transaction_at, order, error))
         return FALSE;
+      if (strcmp (control, "NW") != 0)
+        {
+          g_autofree char *note = g_strdup_printf (
+              "order %s was not in the model: taken whole from this %s", placer, control);
+
+          add_note (a, note);
+        }
     }
+  else if (strcmp (control, "NW") == 0)
+    return fail (a, error, WK_SNAPSHOT_ERROR_CONSTRAINT, HL7_DUPLICATE_KEY, g->orc, 2, 1,
+                 "order %s already exists; a change is sent as XO", placer);
   else
     {
-      if (current == NULL)
-        return fail (a, error, WK_SNAPSHOT_ERROR_NOT_FOUND, HL7_UNKNOWN_KEY, g->orc, 2, 1,
-                     "order %s is not in the model; nothing was changed", placer);
       if (current->status == WK_ORDER_DISCONTINUED)
         return fail (a, error, WK_SNAPSHOT_ERROR_CONSTRAINT, HL7_INTERNAL, g->orc, 1, 1,
                      "order %s is discontinued and cannot be changed (%s); send a new order",
                      placer, control);
       order = wk_order_copy (current);
       order->version = current->version + 1;
-      if (strcmp (control, "XO") == 0)
-        {
-          if (!read_order (a, g, transaction_at, order, error))
-            return FALSE;
-        }
-      else if (strcmp (control, "DC") == 0 || strcmp (control, "CA") == 0)
-        {
-          order->status = WK_ORDER_DISCONTINUED;
-          order->status_at = transaction_at;
-          if (order->stop_at == 0 || order->stop_at > transaction_at)
-            order->stop_at = MAX (transaction_at, order->start_at);
-        }
-      else
-        {
-          order->status = strcmp (control, "HD") == 0 ? WK_ORDER_HELD : WK_ORDER_ACTIVE;
-          order->status_at = transaction_at;
-        }
+      if (strcmp (control, "XO") == 0 && !read_order (a, g, transaction_at, order, error))
+        return FALSE;
+    }
+
+  /* The status: what the order control says, or for a whole order ORC-5 `HD` (held). */
+  if (strcmp (control, "DC") == 0 || strcmp (control, "CA") == 0)
+    {
+      order->status = WK_ORDER_DISCONTINUED;
+      order->status_at = transaction_at;
+      if (order->stop_at == 0 || order->stop_at > transaction_at)
+        order->stop_at = MAX (transaction_at, order->start_at);
+    }
+  else if (strcmp (control, "HD") == 0 || strcmp (control, "RL") == 0)
+    {
+      order->status = strcmp (control, "HD") == 0 ? WK_ORDER_HELD : WK_ORDER_ACTIVE;
+      order->status_at = transaction_at;
+    }
+  else if (g_strcmp0 (order_status, "HD") == 0 && order->status != WK_ORDER_HELD)
+    {
+      order->status = WK_ORDER_HELD;
+      order->status_at = transaction_at;
+    }
+
+  /* An order from before the patient's arrival, sent whole: the engine is sending the
+   * patient's orders (see apply_pharmacy()). */
+  if (sends_order && patient != NULL && patient->arrival != WK_ARRIVAL_NONE
+      && transaction_at <= patient->arrived_at)
+    a->orders_resent = TRUE;
+
+  /* Sent again as it is: the same order, acknowledged without a new version. */
+  if (current != NULL && strcmp (control, "XO") == 0 && same_order (order, current))
+    {
+      g_autofree char *note = g_strdup_printf (
+          "no change: order %s is already as sent (version %d)", placer, current->version);
+
+      add_note (a, note);
+      return TRUE;
     }
   g_free (order->order_control);
   order->order_control = g_strdup (control);
@@ -1611,9 +1722,10 @@ apply_administration_group (
                  "the placer order number is missing");
   if (!current_order (a, g, placer, patient, &order, error))
     return FALSE;
+  /* A dose cannot be kept without its order: refused, so that it is sent again once the
+   * order is here, rather than lost (a dose lost is a dose given twice). */
   if (order == NULL)
-    return fail (a, error, WK_SNAPSHOT_ERROR_NOT_FOUND, HL7_UNKNOWN_KEY, g->orc, 2, 1,
-                 "order %s is not in the model; nothing was changed", placer);
+    return unknown_order (a, g->orc, placer, patient, error);
   for (int rxa = g->orc + 1; rxa < g->end; rxa++)
     if (wk_hl7_message_segment_is (a->m, rxa, "RXA"))
       {
@@ -1647,6 +1759,19 @@ apply_pharmacy (Apply *a, GroupFunc apply_group, GError **error)
   for (guint i = 0; i < groups->len; i++)
     if (!apply_group (a, &g_array_index (groups, OrderGroup, i), patient, pid, error))
       return FALSE;
+
+  /* The engine sent the patient's orders from before their arrival (the profile sends all
+   * of them in one message): the chart no longer needs to warn. New orders alone (placed
+   * after the arrival) say nothing about the ones from before, and do not clear it. */
+  if (a->orders_resent && patient != NULL && patient->arrival != WK_ARRIVAL_NONE)
+    {
+      patient->arrival = WK_ARRIVAL_NONE;
+      patient->arrived_at = 0;
+      g_clear_pointer (&patient->arrived_from, g_free);
+      if (!wk_patient_update (a->model, patient, error))
+        return model_failed (a, pid, error);
+      add_note (a, "the patient's orders from before their arrival are received");
+    }
   return TRUE;
 }
 
@@ -1819,7 +1944,7 @@ apply_message (WkFeed *feed, WkHl7Message *m, Outcome *o)
   const char *control_id = wk_hl7_message_get_control_id (m);
   const char *type = wk_hl7_message_get_type (m);
   const char *event = wk_hl7_message_get_event (m);
-  Apply       a = { feed, m, feed->model, 0, 0, 0, FALSE, FALSE, FALSE, note };
+  Apply       a = { feed, m, feed->model, 0, 0, 0, FALSE, FALSE, FALSE, FALSE, note };
   char        digest[33];
   gboolean    ok;
 

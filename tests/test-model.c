@@ -253,11 +253,25 @@ spoil_sex (WkPatient *p)
 }
 
 static void
+spoil_arrival (WkPatient *p)
+{
+  p->arrival = 7;
+  p->arrived_at = 1767225600;
+}
+
+static void
+spoil_arrival_time (WkPatient *p)
+{
+  p->arrival = WK_ARRIVAL_TRANSFER;
+}
+
+static void
 test_patient_invalid (void)
 {
   const Spoil spoils[]
       = { spoil_check_digit,  spoil_identifiers,  spoil_family_name, spoil_birth_date,
-          spoil_birth_format, spoil_future_birth, spoil_weight,      spoil_sex };
+          spoil_birth_format, spoil_future_birth, spoil_weight,      spoil_sex,
+          spoil_arrival,      spoil_arrival_time };
   g_autoptr (WkModel) model = wk_test_model_new_ward ("7A", 2);
 
   for (gsize i = 0; i < G_N_ELEMENTS (spoils); i++)
@@ -991,6 +1005,49 @@ test_value_checks (void)
     }
 }
 
+/* Whether a patient's orders may be missing (arrived from a ward not kept) is kept with
+ * the patient, and survives a merge. */
+static void
+test_patient_arrival (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WkModel) model = wk_test_model_new_ward ("7A", 2);
+  g_autoptr (WkPatient) arrived = wk_test_patient_new (1);
+  g_autoptr (WkPatient) other = wk_test_patient_new (2);
+  g_autoptr (WkPatient) loaded = NULL;
+
+  g_assert_false (wk_patient_orders_may_be_missing (other));
+  arrived->arrival = WK_ARRIVAL_TRANSFER;
+  arrived->arrived_at = 1767225600;
+  arrived->arrived_from = g_strdup ("8B");
+  g_assert_true (wk_patient_insert (model, arrived, &error));
+  g_assert_no_error (error);
+  loaded = wk_patient_load (model, arrived->id, &error);
+  g_assert_true (wk_patient_orders_may_be_missing (loaded));
+  g_assert_cmpint (loaded->arrival, ==, WK_ARRIVAL_TRANSFER);
+  g_assert_cmpint (loaded->arrived_at, ==, 1767225600);
+  g_assert_cmpstr (loaded->arrived_from, ==, "8B");
+  g_assert_cmpstr (wk_arrival_to_string (loaded->arrival), ==, "transfer");
+  g_clear_pointer (&loaded, wk_patient_free);
+
+  /* The survivor of a merge may miss the merged record's orders too. */
+  g_assert_true (wk_patient_insert (model, other, &error));
+  g_assert_true (wk_patient_merge (model, other->id, arrived->id, &error));
+  g_assert_no_error (error);
+  loaded = wk_patient_load (model, other->id, &error);
+  g_assert_cmpint (loaded->arrival, ==, WK_ARRIVAL_TRANSFER);
+  g_assert_cmpstr (loaded->arrived_from, ==, "8B");
+
+  /* Cleared: nothing of the arrival is kept. */
+  loaded->arrival = WK_ARRIVAL_NONE;
+  g_assert_true (wk_patient_update (model, loaded, &error));
+  g_clear_pointer (&loaded, wk_patient_free);
+  loaded = wk_patient_load (model, other->id, &error);
+  g_assert_false (wk_patient_orders_may_be_missing (loaded));
+  g_assert_cmpint (loaded->arrived_at, ==, 0);
+  g_assert_null (loaded->arrived_from);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1002,6 +1059,7 @@ main (int argc, char **argv)
   g_test_add_func ("/model/bed/closed", test_closed_bed);
   g_test_add_func ("/model/patient/round-trip", test_patient_round_trip);
   g_test_add_func ("/model/patient/invalid", test_patient_invalid);
+  g_test_add_func ("/model/patient/arrival", test_patient_arrival);
   g_test_add_func ("/model/patient/unique-identifiers", test_patient_unique_identifiers);
   g_test_add_func ("/model/patient/one-per-bed", test_one_patient_per_bed);
   g_test_add_func ("/model/allergy/status", test_allergy_status);
