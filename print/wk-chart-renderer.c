@@ -1207,15 +1207,22 @@ build_stopped_row (WkChartRenderer *renderer, const ChartOrder *entry)
   return block;
 }
 
+/* An empty section says so; for a patient whose medicines may be missing, that none
+ * has been received, never that the EPR has none. */
 static WkChartBlock *
-build_none_row (WkChartRenderer *renderer, Section section)
+build_none_row (WkChartRenderer *renderer, Section section, const WkPatient *patient)
 {
   WkChartBlock    *block = _wk_chart_block_new (renderer->typesetter, content_width (renderer));
   WkChartTextStyle style = style_of (9, FALSE, 2);
   static const char *const what[]
       = { "No regular medicines", "No as-required medicines", "No once-only medicines", "" };
-  g_autofree char *text = g_strdup_printf ("%s in the EPR when the data was taken.", what[section]);
-  double           h
+  g_autofree char *text
+      = wk_patient_orders_may_be_missing (patient)
+            ? g_strdup_printf ("<b>%s received since the patient arrived — the EPR may have some "
+                               "(see MEDICINES MAY BE MISSING above).</b>",
+                               what[section])
+            : g_strdup_printf ("%s in the EPR when the data was taken.", what[section]);
+  double h
       = _wk_chart_block_add_text (block, -1, 0, ROW_PAD, content_width (renderer), text, &style);
 
   _wk_chart_block_set_height (block, h + 2 * ROW_PAD);
@@ -1398,7 +1405,7 @@ build_section_rows (WkChartRenderer *renderer,
 
   if (orders->len == 0)
     {
-      g_ptr_array_add (rows, build_none_row (renderer, section));
+      g_ptr_array_add (rows, build_none_row (renderer, section, data->patient));
       g_ptr_array_add (row_orders, NULL);
       return;
     }
