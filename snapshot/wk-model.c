@@ -178,12 +178,29 @@ finalize_statement (gpointer stmt)
   sqlite3_finalize (stmt);
 }
 
+/* Before SQLite's first use in the process: no memory statistics. Keeping them takes a
+ * global mutex around every allocation, and applying an HL7 message allocates a hundred
+ * times (Debian builds SQLite without lookaside memory); wardkeep never reads them. When
+ * something else in the process used SQLite first, this changes nothing. */
+static void
+configure_sqlite_once (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done))
+    {
+      sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0);
+      g_once_init_leave (&done, 1);
+    }
+}
+
 static WkModel *
 model_open (guint8 *data, gsize size, gboolean read_only, gboolean check, GError **error)
 {
   g_autoptr (WkModel) self = g_new0 (WkModel, 1);
   int rc;
 
+  configure_sqlite_once ();
   self->statements = g_hash_table_new_full (NULL, NULL, NULL, finalize_statement);
   self->read_only = read_only;
 
