@@ -563,8 +563,9 @@ is_here (WkFeed *feed, const WkPatient *patient)
 }
 
 /* A patient placed on a ward kept from somewhere this kiosk did not follow them: a
- * transfer (A02, A12, A17), or an admission from the ward PV1-6 names. Their orders
- * from before were never sent here, and may be missing until the engine sends them. */
+ * transfer (A02, A12, A17), or an admission from a ward not kept that PV1-6 names. Their
+ * orders from before were never sent here, and may be missing until the engine sends
+ * them. */
 static gboolean
 note_arrival (Apply *a, WkPatient *patient, gboolean transfer, int pv1, GError **error)
 {
@@ -573,8 +574,10 @@ note_arrival (Apply *a, WkPatient *patient, gboolean transfer, int pv1, GError *
 
   if (pv1 >= 0 && !text_at (a, pv1, 6, 1, feed->loc_ward, &from, error))
     return FALSE;
-  if (!transfer && from == NULL)
-    return TRUE; /* admitted from outside: every order is placed after this */
+  /* Admitted from outside the hospital's wards, every order is placed after this; from a
+   * ward kept, the kiosk had them (some systems repeat the location in PV1-6). */
+  if (!transfer && (from == NULL || ward_is_accepted (feed, from)))
+    return TRUE;
   patient->arrival = transfer ? WK_ARRIVAL_TRANSFER : WK_ARRIVAL_ADMISSION;
   patient->arrived_at = a->event_at;
   g_free (patient->arrived_from);

@@ -1888,6 +1888,10 @@ test_transfer_in_moves (void)
   apply_owned (f, adt_from ("A02", "202603010900", 0, "7B^BAY1^1", "7A^BAY1^1"));
   assert_arrival (f, 0, WK_ARRIVAL_NONE, 0, NULL);
 
+  /* A PV1-6 that repeats a ward kept is no arrival from elsewhere. */
+  apply_owned (f, adt_from ("A01", "202603010930", 2, "7A^BAY1^3", "7A^BAY1^3"));
+  assert_arrival (f, 2, WK_ARRIVAL_NONE, 0, NULL);
+
   /* Admitted from the emergency department (PV1-6), which this kiosk does not keep. */
   apply_owned (f, adt_from ("A01", "202603011000", 1, "7A^BAY1^2", "ED^MAJ^3"));
   assert_arrival (f, 1, WK_ARRIVAL_ADMISSION, 1772359200, "ED");
