@@ -141,6 +141,25 @@ administration_from_row (sqlite3_stmt *stmt)
   return administration;
 }
 
+/* The one record @sql (a cached literal with ?1 = @key) finds: NULL with @error unset when
+ * there is none. */
+static WkAdministration *
+load_one (WkModel *model, const char *sql, const char *key, const char *what, GError **error)
+{
+  g_auto (WkModelStmt) stmt = _wk_model_prepare (model, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    return administration_from_row (stmt);
+  if (rc != SQLITE_DONE)
+    _wk_model_set_error (model, error, what);
+  return NULL;
+}
+
 /**
  * wk_administration_load_for_order:
  * @model: a #WkModel
@@ -192,25 +211,13 @@ wk_administration_load_for_order (WkModel *model, const char *placer_id, GError 
 WkAdministration *
 wk_administration_load_last_given (WkModel *model, const char *placer_id, GError **error)
 {
-  g_auto (WkModelStmt) stmt = NULL;
-  int rc;
-
   g_return_val_if_fail (model != NULL, NULL);
   g_return_val_if_fail (placer_id != NULL, NULL);
 
-  stmt = _wk_model_prepare (model,
-                            "SELECT " ADMINISTRATION_COLUMNS "FROM administration "
-                            "WHERE placer_id = ?1 AND given = 1 ORDER BY at DESC, id DESC LIMIT 1",
-                            error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, placer_id, -1, SQLITE_TRANSIENT);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
-    return administration_from_row (stmt);
-  if (rc != SQLITE_DONE)
-    _wk_model_set_error (model, error, "Cannot find the order's last dose");
-  return NULL;
+  return load_one (model,
+                   "SELECT " ADMINISTRATION_COLUMNS "FROM administration "
+                   "WHERE placer_id = ?1 AND given = 1 ORDER BY at DESC, id DESC LIMIT 1",
+                   placer_id, "Cannot find the order's last dose", error);
 }
 
 /**
@@ -228,23 +235,12 @@ wk_administration_load_last_given (WkModel *model, const char *placer_id, GError
 WkAdministration *
 wk_administration_load_by_external_id (WkModel *model, const char *external_id, GError **error)
 {
-  g_auto (WkModelStmt) stmt = NULL;
-  int rc;
-
   g_return_val_if_fail (model != NULL, NULL);
   g_return_val_if_fail (external_id != NULL, NULL);
 
-  stmt = _wk_model_prepare (
-      model, "SELECT " ADMINISTRATION_COLUMNS "FROM administration WHERE external_id = ?1", error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, external_id, -1, SQLITE_STATIC);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
-    return administration_from_row (stmt);
-  if (rc != SQLITE_DONE)
-    _wk_model_set_error (model, error, "Cannot look up an administration");
-  return NULL;
+  return load_one (model,
+                   "SELECT " ADMINISTRATION_COLUMNS "FROM administration WHERE external_id = ?1",
+                   external_id, "Cannot look up an administration", error);
 }
 
 /**
