@@ -184,6 +184,8 @@ build_header (Report *r)
   if (g_strcmp0 (member_string (r->report, "ended"), "taken-over") == 0)
     ending = g_markup_printf_escaped ("<b>ended at %s by a REAL downtime</b> (%s)", ended,
                                       taken_reason != NULL ? taken_reason : "");
+  else if (g_strcmp0 (member_string (r->report, "ended"), "interrupted") == 0)
+    ending = g_markup_printf_escaped ("<b>ended at %s when the daemon stopped</b>", ended);
   else
     ending = g_markup_printf_escaped ("stopped at <b>%s</b> by %s", ended,
                                       stopped_by != NULL ? stopped_by : "?");

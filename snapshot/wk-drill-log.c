@@ -48,6 +48,8 @@ record_from_row (sqlite3_stmt *stmt)
   record->started_at = sqlite3_column_int64 (stmt, 5);
   record->ended_at = sqlite3_column_int64 (stmt, 6);
   record->taken_over = g_strcmp0 ((const char *)sqlite3_column_text (stmt, 7), "taken-over") == 0;
+  record->interrupted
+      = g_strcmp0 ((const char *)sqlite3_column_text (stmt, 7), "interrupted") == 0;
   record->passed = sqlite3_column_int (stmt, 8) != 0;
   record->report = _wk_stmt_dup_text (stmt, 9);
   return record;
@@ -93,7 +95,11 @@ wk_drill_log_record (WkModel *model, const WkDrillRecord *record, GError **error
   _wk_stmt_bind_text (stmt, 5, record->stopped_by);
   sqlite3_bind_int64 (stmt, 6, record->started_at);
   sqlite3_bind_int64 (stmt, 7, MAX (record->ended_at, record->started_at));
-  sqlite3_bind_text (stmt, 8, record->taken_over ? "taken-over" : "stopped", -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 8,
+                     record->taken_over    ? "taken-over"
+                     : record->interrupted ? "interrupted"
+                                           : "stopped",
+                     -1, SQLITE_STATIC);
   sqlite3_bind_int (stmt, 9, record->passed ? 1 : 0);
   sqlite3_bind_text (stmt, 10, record->report, -1, SQLITE_TRANSIENT);
   if (!_wk_model_step_done (model, stmt, "Cannot keep the drill's record", error))

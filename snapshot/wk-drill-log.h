@@ -18,6 +18,7 @@ G_BEGIN_DECLS
  * @started_at: when it started (UTC seconds)
  * @ended_at: when it ended (UTC seconds)
  * @taken_over: a real downtime ended it
+ * @interrupted: the daemon stopped during it (reported when it started again)
  * @passed: every target was met
  * @report: the report, JSON (README "Drills")
  *
@@ -33,6 +34,7 @@ typedef struct
   gint64          started_at;
   gint64          ended_at;
   gboolean        taken_over;
+  gboolean        interrupted;
   gboolean        passed;
   char           *report;
 } WkDrillRecord;

@@ -15,6 +15,7 @@
 #include "wk-test-util.h"
 #include "wk-test-ward.h"
 
+#include <signal.h>
 #include <string.h>
 
 #define WAIT_S 90
@@ -466,6 +467,41 @@ test_real_outage_takes_over (void)
   g_assert_nonnull (strstr (stop.err, "No drill is on; the ward is downtime"));
 }
 
+/* ---- a daemon killed during a drill ---- */
+
+static void
+test_restart_ends_drill (void)
+{
+  g_autoptr (WkTestSim) sim = NULL;
+  g_autoptr (WkTestKiosk) kiosk = kiosk_new (&sim, NULL);
+  g_autoptr (JsonNode) report = NULL;
+  g_autoptr (GError) error = NULL;
+  g_auto (WkTestRun) start = { 0 };
+  g_auto (WkTestRun) history = { 0 };
+  JsonObject *object;
+  const char *id;
+
+  wardkeep (kiosk, &start, "drill", "start", "--scenario", "printer-failure", NULL);
+  g_assert_cmpint (start.status, ==, 0);
+  json_object_unref (wait_print_finished (kiosk, TRUE));
+
+  /* Killed with its drill on paper: started again, the drill is over, reported, and its
+   * paper gone from the ledger; the ward is ONLINE. */
+  g_assert_true (wk_test_kiosk_kill_daemon (kiosk, SIGKILL));
+  wk_test_kiosk_start_daemon (kiosk, NULL);
+  assert_mode (kiosk, "online");
+  report = wk_test_kiosk_call (kiosk, "drill.report", NULL, &error);
+  g_assert_no_error (error);
+  object = json_node_get_object (report);
+  id = json_object_get_string_member (object, "drill");
+  g_assert_cmpstr (json_object_get_string_member (object, "ended"), ==, "interrupted");
+  g_assert_false (json_object_get_boolean_member (object, "passed"));
+  g_assert_cmpint (figure (object, "jobs"), ==, 1 + CHARTS);
+  assert_ledger_clean (kiosk, id, 1);
+  wardkeep (kiosk, &history, "drill", "history", NULL);
+  g_assert_nonnull (strstr (history.out, "the daemon stopped during it"));
+}
+
 /* ---- what IT mistypes ---- */
 
 static void
@@ -524,6 +560,7 @@ main (int argc, char **argv)
   g_test_add_func ("/drill/printer-failure", test_printer_failure);
   g_test_add_func ("/drill/planned", test_planned);
   g_test_add_func ("/drill/real-outage-takes-over", test_real_outage_takes_over);
+  g_test_add_func ("/drill/restart-ends-drill", test_restart_ends_drill);
   g_test_add_func ("/drill/bad-arguments", test_bad_arguments);
   return g_test_run ();
 }

@@ -109,6 +109,8 @@ print_report (JsonObject *report)
           text (report, "ward"), flag (report, "passed") ? "PASS" : "FAIL");
   if (g_strcmp0 (text (report, "ended"), "taken-over") == 0)
     printf ("  Ended by a REAL downtime: %s\n", text (report, "taken_over_reason"));
+  else if (g_strcmp0 (text (report, "ended"), "interrupted") == 0)
+    printf ("  Ended when the daemon stopped during it\n");
   for (guint i = 0; targets != NULL && i < json_array_get_length (targets); i++)
     {
       JsonObject      *target = json_array_get_object_element (targets, i);
@@ -292,8 +294,9 @@ drill_history (WkConfig *config, gboolean json)
       printf ("%-26s %-16s %-16s %-6s %-12s %s%s\n", text (item, "drill"), when,
               text (item, "scenario"), flag (item, "passed") ? "PASS" : "FAIL", paper,
               text (item, "started_by") != NULL ? text (item, "started_by") : "?",
-              g_strcmp0 (text (item, "ended"), "taken-over") == 0 ? " (ended by a real downtime)"
-                                                                  : "");
+              g_strcmp0 (text (item, "ended"), "taken-over") == 0    ? " (ended by a real downtime)"
+              : g_strcmp0 (text (item, "ended"), "interrupted") == 0 ? " (the daemon stopped during it)"
+                                                                     : "");
     }
   return WK_CLI_EXIT_OK;
 }

@@ -53,6 +53,7 @@ struct _WkDaemonDrill
   gboolean       ending;
   char          *stopped_by;
   char          *taken_over;
+  gboolean       interrupted;
   gint64         ended_wall;
   WkControlCall *call;
 };
@@ -571,7 +572,7 @@ build_report (WkDaemon *self, WkDaemonDrill *drill)
                          wk_config_get_duration_ms (config, "drill", "target-detection") / 1000.0,
                          after (drill->started_wall, drill->detected_wall), FALSE);
     }
-  if (drill->print && drill->taken_over == NULL)
+  if (drill->print && drill->taken_over == NULL && !drill->interrupted)
     {
       gint64           first_ms = wk_config_get_duration_ms (config, "drill", "target-first-page");
       gint64           paper_ms = wk_config_get_duration_ms (config, "drill", "target-on-paper");
@@ -596,6 +597,14 @@ build_report (WkDaemon *self, WkDaemonDrill *drill)
   else if (!drill->print)
     g_ptr_array_add (notes, g_strdup ("Printing was off for this drill (--no-print): the paper "
                                       "targets were not measured"));
+  if (drill->interrupted)
+    {
+      passed = FALSE;
+      g_ptr_array_add (notes, g_strdup ("The daemon stopped during the drill (a restart or a "
+                                        "crash): the drill ended there, and this report was "
+                                        "made from the print ledger when it started again; "
+                                        "the paper targets were not measured"));
+    }
   if (drill->taken_over != NULL)
     {
       passed = FALSE;
@@ -610,7 +619,7 @@ build_report (WkDaemon *self, WkDaemonDrill *drill)
                                       drill->episode->scenario == WK_DRILL_PRINTER_FAILURE
                                           ? " (this scenario stops the first printer on purpose)"
                                           : ""));
-  if (drill->print && drill->taken_over == NULL && !census)
+  if (drill->print && drill->taken_over == NULL && !drill->interrupted && !census)
     g_ptr_array_add (notes, g_strdup ("The ward census was not printed"));
   if (drill->data_as_of > 0 && drill->started_wall / G_USEC_PER_SEC - drill->data_as_of > 3600)
     g_ptr_array_add (notes, g_strdup ("The ward's data was more than an hour old at the start: "
@@ -633,7 +642,9 @@ build_report (WkDaemon *self, WkDaemonDrill *drill)
     note (drill, drill->last_scan, "Last drill page scanned back in (%u page(s) in all)",
           drill->n_scans);
   note (drill, drill->ended_wall, "%s",
-        drill->taken_over != NULL ? "Drill ended by a real downtime" : "Drill stopped");
+        drill->taken_over != NULL ? "Drill ended by a real downtime"
+        : drill->interrupted      ? "The daemon started again; the drill had ended with it"
+                                  : "Drill stopped");
   g_array_sort (drill->moments, compare_moments);
   for (guint i = 0; i < drill->moments->len; i++)
     {
@@ -669,6 +680,7 @@ complete (WkDaemon *self)
   record->started_at = drill->started_wall / G_USEC_PER_SEC;
   record->ended_at = drill->ended_wall / G_USEC_PER_SEC;
   record->taken_over = drill->taken_over != NULL;
+  record->interrupted = drill->interrupted;
   record->passed = json_object_get_boolean_member (report, "passed");
   record->report = json_to_string (node, FALSE);
   if (!wk_drill_log_record (self->model, record, &error))
@@ -680,7 +692,9 @@ complete (WkDaemon *self)
   g_hash_table_remove (self->open_episodes, record->id);
   wk_snapshot_writer_flush_async (self->writer, NULL, NULL, NULL);
   g_message ("drill %s ended (%s): %s; report kept (wardkeep drill export %s)", record->id,
-             record->taken_over ? "a real downtime took over" : "stopped",
+             record->taken_over    ? "a real downtime took over"
+             : record->interrupted ? "the daemon stopped during it"
+                                   : "stopped",
              record->passed ? "PASS" : "FAIL", record->id);
   if (drill->call != NULL)
     wk_control_call_return_object (drill->call, json_object_ref (report));
@@ -769,6 +783,51 @@ _wk_daemon_drill_finish (WkDaemon      *self,
     }
   if (count_prints (self, drill) == 0)
     complete (self);
+}
+
+/**
+ * _wk_daemon_drill_recover:
+ * @daemon: the daemon, starting
+ *
+ * A drill is not carried over a restart: a drill episode the ledger still holds is one the
+ * daemon stopped during. Its report is made from what the ledger holds (marked as
+ * interrupted), and its paper leaves the ledger, as when a drill is stopped.
+ */
+void
+_wk_daemon_drill_recover (WkDaemon *self)
+{
+  g_autoptr (GPtrArray) episodes = wk_ledger_load_episodes (self->model, NULL);
+
+  for (guint i = 0; episodes != NULL && i < episodes->len; i++)
+    {
+      WkLedgerEpisode *row = episodes->pdata[i];
+      g_autoptr (WkDrillRecord) kept = NULL;
+
+      if (row->kind != WK_EPISODE_DRILL)
+        continue;
+      kept = wk_drill_log_load (self->model, row->id, NULL);
+      if (kept != NULL)
+        {
+          /* Reported already; only its paper was left (a crash in between). */
+          wk_drill_log_forget_paper (self->model, row->id, NULL);
+          continue;
+        }
+      _wk_daemon_drill_begin (self, TRUE, NULL);
+      self->drill->episode = wk_episode_new (WK_EPISODE_DRILL, row->reason);
+      g_free (self->drill->episode->id);
+      self->drill->episode->id = g_strdup (row->id);
+      self->drill->episode->scenario = row->scenario;
+      self->drill->episode->who = g_strdup (row->who);
+      self->drill->started_wall = row->started_at * G_USEC_PER_SEC;
+      self->drill->charts_expected = 0;
+      self->drill->ending = TRUE;
+      self->drill->interrupted = TRUE;
+      self->drill->ended_wall
+          = row->ended_at > 0 ? row->ended_at * G_USEC_PER_SEC : g_get_real_time ();
+      g_warning ("drill %s was on when the daemon stopped: it is over; its report is kept",
+                 row->id);
+      complete (self);
+    }
 }
 
 /* ---- drill.history, drill.report ---- */

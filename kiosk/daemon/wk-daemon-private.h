@@ -135,6 +135,7 @@ void _wk_daemon_drill_finish (WkDaemon      *daemon,
                               WkControlCall *call);
 void _wk_daemon_drill_free (WkDaemonDrill *drill);
 void _wk_daemon_drill_init_control (WkDaemon *daemon);
+void _wk_daemon_drill_recover (WkDaemon *daemon);
 
 /* wk-daemon-systemd.c */
 void  _wk_daemon_notify_ready (WkDaemon *daemon);

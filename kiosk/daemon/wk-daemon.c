@@ -1099,6 +1099,7 @@ wk_daemon_start (WkDaemon *self, GError **error)
 
   /* The episode the daemon was in, and the ledger's episodes still open. */
   restore_monitor (self);
+  _wk_daemon_drill_recover (self);
   episodes = wk_ledger_load_episodes (self->model, NULL);
   for (guint i = 0; episodes != NULL && i < episodes->len; i++)
     {

@@ -14,8 +14,9 @@ CREATE TABLE drill (
   -- UTC seconds.
   started_at INTEGER NOT NULL,
   ended_at   INTEGER NOT NULL CHECK (ended_at >= started_at),
-  -- 'stopped' by a person, or 'taken-over' by a real downtime.
-  ended_how  TEXT NOT NULL CHECK (ended_how IN ('stopped', 'taken-over')),
+  -- 'stopped' by a person, 'taken-over' by a real downtime, or 'interrupted' (the daemon
+  -- stopped during the drill; its report is made when it starts again).
+  ended_how  TEXT NOT NULL CHECK (ended_how IN ('stopped', 'taken-over', 'interrupted')),
   -- Every target met.
   passed     INTEGER NOT NULL CHECK (passed IN (0, 1)),
   report     TEXT NOT NULL CHECK (json_valid (report))
