@@ -48,8 +48,7 @@ record_from_row (sqlite3_stmt *stmt)
   record->started_at = sqlite3_column_int64 (stmt, 5);
   record->ended_at = sqlite3_column_int64 (stmt, 6);
   record->taken_over = g_strcmp0 ((const char *)sqlite3_column_text (stmt, 7), "taken-over") == 0;
-  record->interrupted
-      = g_strcmp0 ((const char *)sqlite3_column_text (stmt, 7), "interrupted") == 0;
+  record->interrupted = g_strcmp0 ((const char *)sqlite3_column_text (stmt, 7), "interrupted") == 0;
   record->passed = sqlite3_column_int (stmt, 8) != 0;
   record->report = _wk_stmt_dup_text (stmt, 9);
   return record;

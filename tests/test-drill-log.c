@@ -26,8 +26,11 @@ count (WkModel *model, const char *sql)
 
 /* An episode with one request, its census and one chart (each a page and a completed job). */
 static WkEpisode *
-print_episode (WkModel *model, WkEpisodeKind kind, const char *census_id, const char *chart_id,
-               gint64 patient_id)
+print_episode (WkModel      *model,
+               WkEpisodeKind kind,
+               const char   *census_id,
+               const char   *chart_id,
+               gint64        patient_id)
 {
   g_autoptr (GError) error = NULL;
   WkEpisode *episode = wk_episode_new (kind, kind == WK_EPISODE_DRILL ? "drill" : "outage");

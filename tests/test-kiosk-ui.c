@@ -758,7 +758,8 @@ drill_stopped (gpointer data)
 {
   Fixture *fixture = data;
 
-  return strstr (wk_test_ui_label (fixture->root, "admin-message"), "The drill has stopped") != NULL;
+  return strstr (wk_test_ui_label (fixture->root, "admin-message"), "The drill has stopped")
+         != NULL;
 }
 
 static void

@@ -16,8 +16,8 @@
 
 #include "wk-audit.h"
 #include "wk-chart-id.h"
-#include "wk-drill-report.h"
 #include "wk-control.h"
+#include "wk-drill-report.h"
 #include "wk-kiosk-error.h"
 #include "wk-kiosk-private.h"
 #include "wk-print-run.h"
@@ -766,14 +766,14 @@ admin_done_words (const char *method)
 static char *
 drill_stopped_words (JsonObject *report)
 {
-  JsonArray  *targets = json_object_has_member (report, "targets")
-                            ? json_object_get_array_member (report, "targets")
-                            : NULL;
-  JsonObject *figures = json_object_has_member (report, "figures")
-                            ? json_object_get_object_member (report, "figures")
-                            : NULL;
-  JsonNode   *paper = figures != NULL ? json_object_get_member (figures, "on_paper_s") : NULL;
-  guint       n = targets != NULL ? json_array_get_length (targets) : 0, met = 0;
+  JsonArray       *targets = json_object_has_member (report, "targets")
+                                 ? json_object_get_array_member (report, "targets")
+                                 : NULL;
+  JsonObject      *figures = json_object_has_member (report, "figures")
+                                 ? json_object_get_object_member (report, "figures")
+                                 : NULL;
+  JsonNode        *paper = figures != NULL ? json_object_get_member (figures, "on_paper_s") : NULL;
+  guint            n = targets != NULL ? json_array_get_length (targets) : 0, met = 0;
   g_autofree char *on_paper = NULL;
   g_autofree char *first = NULL;
 

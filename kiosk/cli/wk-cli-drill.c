@@ -294,9 +294,10 @@ drill_history (WkConfig *config, gboolean json)
       printf ("%-26s %-16s %-16s %-6s %-12s %s%s\n", text (item, "drill"), when,
               text (item, "scenario"), flag (item, "passed") ? "PASS" : "FAIL", paper,
               text (item, "started_by") != NULL ? text (item, "started_by") : "?",
-              g_strcmp0 (text (item, "ended"), "taken-over") == 0    ? " (ended by a real downtime)"
-              : g_strcmp0 (text (item, "ended"), "interrupted") == 0 ? " (the daemon stopped during it)"
-                                                                     : "");
+              g_strcmp0 (text (item, "ended"), "taken-over") == 0 ? " (ended by a real downtime)"
+              : g_strcmp0 (text (item, "ended"), "interrupted") == 0
+                  ? " (the daemon stopped during it)"
+                  : "");
     }
   return WK_CLI_EXIT_OK;
 }

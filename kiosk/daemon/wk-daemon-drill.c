@@ -523,7 +523,9 @@ build_report (WkDaemon *self, WkDaemonDrill *drill)
   set_time (report, "started_at", drill->started_wall);
   set_time (report, "ended_at", drill->ended_wall);
   json_object_set_string_member (report, "ended",
-                                 drill->taken_over != NULL ? "taken-over" : "stopped");
+                                 drill->taken_over != NULL ? "taken-over"
+                                 : drill->interrupted      ? "interrupted"
+                                                           : "stopped");
   set_text (report, "taken_over_reason", drill->taken_over);
   json_object_set_boolean_member (report, "printing", drill->print);
   set_text (report, "printer", drill->printer);
@@ -864,7 +866,10 @@ history_method (WkControlServer *server, WkControlCall *call, gpointer data)
       set_time (item, "ended_at", record->ended_at * G_USEC_PER_SEC);
       set_text (item, "started_by", record->started_by);
       set_text (item, "stopped_by", record->stopped_by);
-      json_object_set_string_member (item, "ended", record->taken_over ? "taken-over" : "stopped");
+      json_object_set_string_member (item, "ended",
+                                     record->taken_over    ? "taken-over"
+                                     : record->interrupted ? "interrupted"
+                                                           : "stopped");
       json_object_set_boolean_member (item, "passed", record->passed);
       if (report != NULL && json_object_has_member (report, "figures"))
         json_object_set_object_member (
