@@ -81,9 +81,30 @@ member_number (JsonObject *object, const char *name)
 {
   JsonNode *node = member (object, name);
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
+      || (json_node_get_value_type (node) != G_TYPE_DOUBLE
+          && json_node_get_value_type (node) != G_TYPE_INT64))
     return NAN;
   return json_node_get_double (node);
+}
+
+static JsonObject *
+element_object (JsonArray *array, guint i)
+{
+  JsonNode *node = json_array_get_element (array, i);
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+static const char *
+element_string (JsonArray *array, guint i)
+{
+  JsonNode *node = json_array_get_element (array, i);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
+      || json_node_get_value_type (node) != G_TYPE_STRING)
+    return "?";
+  return json_node_get_string (node);
 }
 
 static gboolean
@@ -224,7 +245,7 @@ build_verdict (Report *r)
   double           h;
 
   for (guint i = 0; i < n; i++)
-    met += member_true (json_array_get_object_element (targets, i), "passed");
+    met += member_true (element_object (targets, i), "passed");
   box = _wk_chart_block_add_group (block, -1, 0, 0, 110, 0, 2, !passed);
   big.align = PANGO_ALIGN_CENTER;
   big.white = !passed;
@@ -274,7 +295,8 @@ build_target_row (Report *r, JsonObject *target)
       double      limit = member_number (target, "limit");
       double      value = member_number (target, "value");
 
-      cells[0] = g_markup_escape_text (member_string (target, "name"), -1);
+      cells[0] = g_markup_escape_text (
+          member_string (target, "name") != NULL ? member_string (target, "name") : "?", -1);
       if (percent)
         {
           cells[1] = g_strdup_printf ("at least %.0f %%", limit);
@@ -396,7 +418,7 @@ build_lines (Report *r, JsonArray *lines, guint max, const char *none, gboolean 
         }
       else if (timeline)
         {
-          JsonObject      *event = json_array_get_object_element (lines, i);
+          JsonObject      *event = element_object (lines, i);
           g_autofree char *at = local_time (r, member_string (event, "at"), "%H:%M:%S");
           g_autofree char *after
               = wk_drill_report_describe_seconds (member_number (event, "after_s"));
@@ -405,7 +427,7 @@ build_lines (Report *r, JsonArray *lines, guint max, const char *none, gboolean 
                                             member_string (event, "event"));
         }
       else
-        markup = g_markup_printf_escaped ("• %s", json_array_get_string_element (lines, i));
+        markup = g_markup_printf_escaped ("• %s", element_string (lines, i));
       y += _wk_chart_block_add_text (block, -1, 0, y, CONTENT_WIDTH, markup, &style) + 1;
     }
   _wk_chart_block_set_height (block, y + GAP);
@@ -465,7 +487,7 @@ build_body (Report *r, guint max_events)
   g_ptr_array_add (blocks, build_heading (r, "TARGETS"));
   g_ptr_array_add (blocks, build_target_row (r, NULL));
   for (guint i = 0; targets != NULL && i < json_array_get_length (targets); i++)
-    g_ptr_array_add (blocks, build_target_row (r, json_array_get_object_element (targets, i)));
+    g_ptr_array_add (blocks, build_target_row (r, element_object (targets, i)));
   g_ptr_array_add (blocks, build_heading (r, "FIGURES (FROM THE PRINTERS' OWN JOB STATES)"));
   g_ptr_array_add (blocks, build_figures (r));
   g_ptr_array_add (blocks, build_heading (r, "WHAT WENT WRONG"));

@@ -407,6 +407,13 @@ test_planned (void)
   g_assert_true (missed);
   assert_pdf (pdf, "drill-planned-report.pdf", report);
   {
+    g_autofree char *contents = NULL;
+    gsize            size;
+
+    g_assert_true (g_file_get_contents (json, &contents, &size, NULL));
+    g_free (wk_test_save_artefact ("drill-planned-report.json", (guint8 *)contents, size));
+  }
+  {
     g_autofree char *text = wk_test_pdf_dup_text (pdf, NULL);
 
     g_assert_nonnull (strstr (text, "MISSED"));

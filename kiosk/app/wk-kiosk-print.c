@@ -776,18 +776,23 @@ drill_stopped_words (JsonObject *report)
   guint            n = targets != NULL ? json_array_get_length (targets) : 0, met = 0;
   g_autofree char *on_paper = NULL;
   g_autofree char *first = NULL;
+  g_autofree char *paper_words = NULL;
 
   for (guint i = 0; i < n; i++)
     met += json_object_get_boolean_member (json_array_get_object_element (targets, i), "passed");
-  on_paper = wk_drill_report_describe_seconds (
-      paper != NULL && JSON_NODE_HOLDS_VALUE (paper) ? json_node_get_double (paper) : NAN);
+  if (paper != NULL && JSON_NODE_HOLDS_VALUE (paper))
+    {
+      on_paper = wk_drill_report_describe_seconds (json_node_get_double (paper));
+      paper_words = g_strdup_printf (_ ("Ward on paper in %s."), on_paper);
+    }
+  else
+    paper_words = g_strdup (_ ("The ward was not all on paper when it stopped."));
   first = g_strdup_printf (json_object_get_boolean_member (report, "passed")
                                ? _ ("The drill has stopped: PASS, %u of %u targets met.")
                                : _ ("The drill has stopped: FAIL, %u of %u targets met."),
                            met, n);
-  return g_strdup_printf (_ ("%s Ward on paper in %s. Its report is kept: wardkeep drill export "
-                             "%s"),
-                          first, on_paper, json_object_get_string_member (report, "drill"));
+  return g_strdup_printf (_ ("%s %s Its report is kept: wardkeep drill export %s"), first,
+                          paper_words, json_object_get_string_member (report, "drill"));
 }
 
 static void

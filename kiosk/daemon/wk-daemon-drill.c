@@ -621,6 +621,9 @@ build_report (WkDaemon *self, WkDaemonDrill *drill)
                                       drill->episode->scenario == WK_DRILL_PRINTER_FAILURE
                                           ? " (this scenario stops the first printer on purpose)"
                                           : ""));
+  if (drill->episode->scenario == WK_DRILL_PRINTER_FAILURE && self->printers->len < 2)
+    g_ptr_array_add (notes, g_strdup ("Only one printer is configured: with it stopped there is "
+                                      "nowhere to fail over to (add a second [printer NAME])"));
   if (drill->print && drill->taken_over == NULL && !drill->interrupted && !census)
     g_ptr_array_add (notes, g_strdup ("The ward census was not printed"));
   if (drill->data_as_of > 0 && drill->started_wall / G_USEC_PER_SEC - drill->data_as_of > 3600)
@@ -692,6 +695,11 @@ complete (WkDaemon *self)
     g_warning ("drill %s: its paper could not be removed from the ledger: %s", record->id,
                error->message);
   g_hash_table_remove (self->open_episodes, record->id);
+  /* The drill's print, cancelled or not, is not the ward's latest print any more: the
+   * status and the kiosk speak of real paper only. */
+  if (self->last_print != NULL && self->last_print->drill
+      && g_strcmp0 (self->last_print->episode_id, record->id) == 0)
+    g_clear_pointer (&self->last_print, _wk_daemon_print_unref);
   wk_snapshot_writer_flush_async (self->writer, NULL, NULL, NULL);
   g_message ("drill %s ended (%s): %s; report kept (wardkeep drill export %s)", record->id,
              record->taken_over    ? "a real downtime took over"
