@@ -375,12 +375,14 @@ build_figures (Report *r)
       "Jobs completed: <b>%" G_GINT64_FORMAT "</b>\n"
       "Pages printed: <b>%" G_GINT64_FORMAT "</b>\n"
       "Occupied beds (charts expected): <b>%" G_GINT64_FORMAT "</b>\n"
-      "Charts printed: <b>%" G_GINT64_FORMAT "</b> · census: <b>%s</b>\n"
+      "Charts printed: <b>%" G_GINT64_FORMAT "</b> (<b>%" G_GINT64_FORMAT "</b> for those beds)\n"
+      "Census: <b>%s</b>\n"
       "Documents not printed: <b>%" G_GINT64_FORMAT "</b>\n"
       "Printer errors: <b>%" G_GINT64_FORMAT "</b> · failovers: <b>%" G_GINT64_FORMAT "</b>",
       (gint64)member_number (f, "jobs"), (gint64)member_number (f, "jobs_completed"),
       (gint64)member_number (f, "pages"), (gint64)member_number (f, "charts_expected"),
       (gint64)member_number (f, "charts_printed"),
+      (gint64)member_number (f, "charts_for_occupied_beds"),
       member_true (f, "census_printed") ? "printed" : "NOT printed",
       (gint64)member_number (f, "not_printed"), (gint64)member_number (f, "printer_errors"),
       (gint64)member_number (f, "failovers"));

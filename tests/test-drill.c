@@ -166,6 +166,7 @@ assert_figures (JsonObject *report, guint documents, guint pages)
   g_assert_cmpint (figure (report, "pages"), ==, pages);
   g_assert_cmpint (figure (report, "charts_expected"), ==, CHARTS);
   g_assert_cmpint (figure (report, "charts_printed"), ==, CHARTS);
+  g_assert_cmpint (figure (report, "charts_for_occupied_beds"), ==, CHARTS);
   g_assert_cmpint (figure (report, "not_printed"), ==, 0);
   g_assert_true (
       json_object_get_boolean_member (member_object (report, "figures"), "census_printed"));

@@ -126,14 +126,16 @@ print_report (JsonObject *report)
     }
   printf ("  Downtime detected after %s; first page printed after %s; ward on paper after %s\n",
           detection, first, paper);
-  printf ("  %.0f job(s) accepted by CUPS, %.0f completed, %.0f page(s); %.0f of %.0f chart(s) "
-          "printed; %.0f printer error(s), %.0f failover(s); %.0f page(s) scanned back\n",
+  printf ("  %.0f job(s) accepted by CUPS, %.0f completed, %.0f page(s); %.0f chart(s) printed, "
+          "for %.0f of the %.0f occupied bed(s); %.0f printer error(s), %.0f failover(s); %.0f "
+          "page(s) scanned back\n",
           number (figures, "jobs"), number (figures, "jobs_completed"), number (figures, "pages"),
-          number (figures, "charts_printed"), number (figures, "charts_expected"),
-          number (figures, "printer_errors"), number (figures, "failovers"),
-          number (figures, "scans"));
+          number (figures, "charts_printed"), number (figures, "charts_for_occupied_beds"),
+          number (figures, "charts_expected"), number (figures, "printer_errors"),
+          number (figures, "failovers"), number (figures, "scans"));
   for (guint i = 0; problems != NULL && i < json_array_get_length (problems); i++)
-    printf ("  ! %s\n", json_array_get_string_element (problems, i));
+    if (JSON_NODE_HOLDS_VALUE (json_array_get_element (problems, i)))
+      printf ("  ! %s\n", json_array_get_string_element (problems, i));
 }
 
 /* Writes the report's PDF and JSON; FALSE after saying why. */
@@ -279,7 +281,7 @@ drill_history (WkConfig *config, gboolean json)
       return WK_CLI_EXIT_OK;
     }
   zone = g_time_zone_new_identifier (wk_config_get_string (config, "ward", "timezone"));
-  printf ("%-26s %-16s %-16s %-6s %-12s %s\n", "DRILL", "STARTED", "SCENARIO", "RESULT", "ON PAPER",
+  printf ("%-36s %-16s %-15s %-6s %-12s %s\n", "DRILL", "STARTED", "SCENARIO", "RESULT", "ON PAPER",
           "STARTED BY");
   for (guint i = 0; i < json_array_get_length (drills); i++)
     {
@@ -291,7 +293,7 @@ drill_history (WkConfig *config, gboolean json)
           = local != NULL ? g_date_time_format (local, "%Y-%m-%d %H:%M") : g_strdup ("?");
       g_autofree char *paper = seconds (number (object (item, "figures"), "on_paper_s"));
 
-      printf ("%-26s %-16s %-16s %-6s %-12s %s%s\n", text (item, "drill"), when,
+      printf ("%-36s %-16s %-15s %-6s %-12s %s%s\n", text (item, "drill"), when,
               text (item, "scenario"), flag (item, "passed") ? "PASS" : "FAIL", paper,
               text (item, "started_by") != NULL ? text (item, "started_by") : "?",
               g_strcmp0 (text (item, "ended"), "taken-over") == 0 ? " (ended by a real downtime)"
