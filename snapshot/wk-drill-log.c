@@ -188,8 +188,8 @@ gboolean
 wk_drill_log_forget_paper (WkModel *model, const char *episode_id, GError **error)
 {
   static const char *const steps[] = {
-    "DELETE FROM printed_document WHERE request_id IN "
-    "(SELECT id FROM print_request WHERE episode_id = ?1 AND drill = 1)",
+    ("DELETE FROM printed_document WHERE request_id IN "
+     "(SELECT id FROM print_request WHERE episode_id = ?1 AND drill = 1)"),
     "DELETE FROM print_request WHERE episode_id = ?1 AND drill = 1",
     "DELETE FROM episode WHERE id = ?1 AND kind = 'drill'",
   };
