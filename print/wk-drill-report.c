@@ -88,6 +88,15 @@ member_number (JsonObject *object, const char *name)
   return json_node_get_double (node);
 }
 
+/* A count: 0 when not measured or out of range (a report from elsewhere). */
+static gint64
+member_count (JsonObject *object, const char *name)
+{
+  double value = member_number (object, name);
+
+  return isnan (value) || value < 0 || value > 1e15 ? 0 : (gint64)value;
+}
+
 static JsonObject *
 element_object (JsonArray *array, guint i)
 {
@@ -134,6 +143,7 @@ wk_drill_report_describe_seconds (double seconds)
     return g_strdup_printf ("%.0f ms", seconds * 1000);
   if (seconds < 60)
     return g_strdup_printf ("%.1f s", MAX (seconds, 0));
+  seconds = MIN (seconds, 1e9);
   whole = (gint64)llround (seconds);
   if (whole < 3600 && whole % 60 == 0)
     return g_strdup_printf ("%" G_GINT64_FORMAT " min", whole / 60);
@@ -366,7 +376,7 @@ build_figures (Report *r)
         from != NULL ? from : "the drill's start", detection, first_accepted, first_page, on_paper);
     g_autofree char *data = g_markup_printf_escaped (
         "\nData printed was <b>%s</b> old at the start (snapshot %" G_GINT64_FORMAT ")", age,
-        (gint64)member_number (snapshot, "seq"));
+        member_count (snapshot, "seq"));
 
     left = g_strconcat (times, scans, data, NULL);
   }
@@ -379,13 +389,12 @@ build_figures (Report *r)
       "Census: <b>%s</b>\n"
       "Documents not printed: <b>%" G_GINT64_FORMAT "</b>\n"
       "Printer errors: <b>%" G_GINT64_FORMAT "</b> · failovers: <b>%" G_GINT64_FORMAT "</b>",
-      (gint64)member_number (f, "jobs"), (gint64)member_number (f, "jobs_completed"),
-      (gint64)member_number (f, "pages"), (gint64)member_number (f, "charts_expected"),
-      (gint64)member_number (f, "charts_printed"),
-      (gint64)member_number (f, "charts_for_occupied_beds"),
+      member_count (f, "jobs"), member_count (f, "jobs_completed"), member_count (f, "pages"),
+      member_count (f, "charts_expected"), member_count (f, "charts_printed"),
+      member_count (f, "charts_for_occupied_beds"),
       member_true (f, "census_printed") ? "printed" : "NOT printed",
-      (gint64)member_number (f, "not_printed"), (gint64)member_number (f, "printer_errors"),
-      (gint64)member_number (f, "failovers"));
+      member_count (f, "not_printed"), member_count (f, "printer_errors"),
+      member_count (f, "failovers"));
   h = _wk_chart_block_add_text (block, -1, 0, 2, CONTENT_WIDTH * 0.55 - 6, left, &style);
   h = MAX (h, _wk_chart_block_add_text (block, -1, CONTENT_WIDTH * 0.55 + 6, 2,
                                         CONTENT_WIDTH * 0.45 - 6, right, &style));
