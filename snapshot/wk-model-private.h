@@ -27,6 +27,7 @@ sqlite3_stmt *_wk_model_prepare (WkModel *model, const char *sql, GError **error
 gboolean _wk_model_step_done (WkModel *model, sqlite3_stmt *stmt, const char *what, GError **error);
 void     _wk_model_set_error (WkModel *model, GError **error, const char *what);
 void     _wk_model_touch (WkModel *model);
+gboolean _wk_model_sqlite_wipes_memory (void);
 gboolean _wk_model_end (WkModel *model, gboolean ok, GError **error);
 
 const char *_wk_enum_to_nick (const WkEnumNick *nicks, int value);

@@ -222,7 +222,7 @@ test_locked (Fixture *fixture, gconstpointer data)
   assert_page (fixture, "census");
   /* Small screens get the compact style. */
   g_assert_cmpint (gtk_widget_has_css_class (fixture->root, "compact"), ==,
-                   wk_test_ui_get_height () < 800);
+                   wk_test_ui_get_height () < 900);
   g_assert_cmpint (gtk_widget_get_width (fixture->root), ==, wk_test_ui_get_width ());
   g_assert_true (wk_test_ui_is_shown (wk_test_ui_get (fixture->root, "status-banner")));
   g_assert_true (wk_test_ui_is_shown (wk_test_ui_get (fixture->root, "unlock-button")));

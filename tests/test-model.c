@@ -51,6 +51,8 @@ test_schema_version (void)
   g_assert_cmpint (wk_model_get_schema_version (model), ==, WK_MODEL_SCHEMA_VERSION);
   g_assert_false (wk_model_is_read_only (model));
   g_assert_cmpuint (count_rows (model, "patient"), ==, 0);
+  /* The model is patient data: what SQLite frees is wiped first. */
+  g_assert_true (_wk_model_sqlite_wipes_memory ());
 }
 
 static void

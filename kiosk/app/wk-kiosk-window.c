@@ -27,7 +27,7 @@
 #include <stdio.h>
 
 /* Below this height (1024x600 and the like) the compact style is used. */
-#define COMPACT_HEIGHT 800
+#define COMPACT_HEIGHT 900
 
 struct _WkKioskWindow
 {

@@ -51,10 +51,10 @@ print_help (FILE *out)
                 "wardkeep keeps a ward's prescriptions and beds ready for paper when the\n"
                 "hospital's central systems go down.\n\nCommands:\n");
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (out, "  %-8s %s\n           %s\n", commands[i].name, commands[i].usage,
+    fprintf (out, "  %-9s %s\n            %s\n", commands[i].name, commands[i].usage,
              commands[i].summary);
   fprintf (out,
-           "  %-8s print the version\n  %-8s show this help\n\n"
+           "  %-9s print the version\n  %-9s show this help\n\n"
            "Run 'wardkeep COMMAND --help' for a command's options.\n",
            "version", "help");
 }
