@@ -1121,3 +1121,79 @@ wk_printer_cancel_job_finish (WkPrinter *printer, GAsyncResult *result, GError *
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }
+
+/* ---- a printer made to fail for a drill ---- */
+
+#define DRILL_STOPPED_MESSAGE                                                                      \
+  "stopped for a printer-failure drill (the printer itself is fine; nothing was sent to it)"
+
+static WkPrinterStatus *
+drill_stopped_get_status (WkPrinter *printer, GCancellable *cancellable, GError **error)
+{
+  return _wk_printer_status_new (WK_PRINTER_STATE_STOPPED, FALSE, NULL, DRILL_STOPPED_MESSAGE);
+}
+
+static int
+drill_stopped_submit (WkPrinter    *printer,
+                      const char   *job_name,
+                      GBytes       *pdf,
+                      GCancellable *cancellable,
+                      GError      **error)
+{
+  g_set_error (error, WK_PRINT_ERROR, WK_PRINT_ERROR_NOT_ACCEPTING, "Printer %s is %s",
+               printer->name, DRILL_STOPPED_MESSAGE);
+  return 0;
+}
+
+static WkJobStatus *
+drill_stopped_get_job_status (WkPrinter    *printer,
+                              int           job_id,
+                              GCancellable *cancellable,
+                              GError      **error)
+{
+  g_set_error (error, WK_PRINT_ERROR, WK_PRINT_ERROR_INVALID, "Printer %s has no job %d",
+               printer->name, job_id);
+  return NULL;
+}
+
+static gboolean
+drill_stopped_cancel_job (
+    WkPrinter *printer, int job_id, gboolean purge, GCancellable *cancellable, GError **error)
+{
+  g_set_error (error, WK_PRINT_ERROR, WK_PRINT_ERROR_INVALID, "Printer %s has no job %d",
+               printer->name, job_id);
+  return FALSE;
+}
+
+static void
+drill_stopped_finalize (gpointer data)
+{
+}
+
+static const WkPrinterBackend drill_stopped_backend = {
+  "drill-stopped",          drill_stopped_get_status,
+  drill_stopped_submit,     drill_stopped_get_job_status,
+  drill_stopped_cancel_job, drill_stopped_finalize,
+};
+
+/**
+ * wk_printer_new_stopped_for_drill:
+ * @printer: a printer
+ *
+ * A stand-in for @printer in a printer-failure drill: same name, reported stopped and
+ * refusing jobs, so that the print path meets a stopped primary printer and fails over as
+ * it would for real. Nothing reaches the real printer.
+ *
+ * Returns: (transfer full): the stand-in
+ */
+WkPrinter *
+wk_printer_new_stopped_for_drill (WkPrinter *printer)
+{
+  g_return_val_if_fail (printer != NULL, NULL);
+
+  WkPrinter *stand_in = _wk_printer_new (&drill_stopped_backend, printer->name, printer->uri,
+                                         &printer->settings, NULL);
+
+  stand_in->description = g_strdup (printer->description);
+  return stand_in;
+}

@@ -147,6 +147,7 @@ WkPrinter *wk_printer_new (const char              *name,
                            const WkPrinterSettings *settings,
                            GError                 **error);
 WkPrinter *wk_printer_new_folder (const char *name, const char *folder, GError **error);
+WkPrinter *wk_printer_new_stopped_for_drill (WkPrinter *printer);
 WkPrinter *wk_printer_new_from_config (WkConfig *config, const char *name, GError **error);
 GPtrArray *wk_printer_list_from_config (WkConfig *config, GError **error);
 WkPrinter *wk_printer_ref (WkPrinter *printer);

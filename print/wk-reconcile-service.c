@@ -29,10 +29,12 @@ typedef struct
 
 struct _WkReconcileService
 {
-  WkReconcile       *reconcile;
-  WkReconcileNowFunc now_func;
-  gpointer           now_data;
-  GHashTable        *pending; /* token -> Pending */
+  WkReconcile             *reconcile;
+  WkReconcileNowFunc       now_func;
+  gpointer                 now_data;
+  GHashTable              *pending; /* token -> Pending */
+  WkReconcileDrillScanFunc drill_scan_func;
+  gpointer                 drill_scan_data;
 };
 
 static void
@@ -97,6 +99,24 @@ wk_reconcile_service_set_now_func (WkReconcileService *service,
 {
   service->now_func = func != NULL ? func : real_now;
   service->now_data = user_data;
+}
+
+/**
+ * wk_reconcile_service_set_drill_scan_func:
+ * @service: a #WkReconcileService
+ * @func: (nullable): told of each drill page scanned
+ * @user_data: for @func
+ *
+ * A drill page scanned is refused as a record (%WK_PRINT_ERROR_DRILL) and @func is told of
+ * it: the daemon times the drill's scanning.
+ */
+void
+wk_reconcile_service_set_drill_scan_func (WkReconcileService      *service,
+                                          WkReconcileDrillScanFunc func,
+                                          gpointer                 user_data)
+{
+  service->drill_scan_func = func;
+  service->drill_scan_data = user_data;
 }
 
 static gint64
@@ -183,6 +203,9 @@ scan_cb (WkControlServer *server, WkControlCall *call, gpointer data)
   scan = wk_reconcile_scan (service->reconcile, payload, -1, who, now_of (service), &error);
   if (scan == NULL)
     {
+      if (service->drill_scan_func != NULL
+          && g_error_matches (error, WK_PRINT_ERROR, WK_PRINT_ERROR_DRILL))
+        service->drill_scan_func (payload, service->drill_scan_data);
       return_error (call, error);
       return;
     }

@@ -20,6 +20,15 @@ G_BEGIN_DECLS
 typedef gint64 (*WkReconcileNowFunc) (gpointer user_data);
 
 /**
+ * WkReconcileDrillScanFunc:
+ * @payload: the text of the page's QR code, genuine and printed in a drill
+ * @user_data: the data given to wk_reconcile_service_set_drill_scan_func()
+ *
+ * Told of each drill page scanned (and refused as a record): a drill times the scanning.
+ */
+typedef void (*WkReconcileDrillScanFunc) (const char *payload, gpointer user_data);
+
+/**
  * WkReconcileService:
  *
  * Reconciliation as the daemon offers it on its control socket (README "After the
@@ -37,6 +46,10 @@ void wk_reconcile_service_unregister (WkReconcileService *service, WkControlServ
 void wk_reconcile_service_set_now_func (WkReconcileService *service,
                                         WkReconcileNowFunc  func,
                                         gpointer            user_data);
+
+void wk_reconcile_service_set_drill_scan_func (WkReconcileService      *service,
+                                               WkReconcileDrillScanFunc func,
+                                               gpointer                 user_data);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WkReconcileService, wk_reconcile_service_free)
 

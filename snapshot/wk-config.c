@@ -97,6 +97,8 @@ static const GroupSpec groups[] = {
     "trusted, the codes staff write for a dose not given, and where administrations are "
     "exported for back-entry.",
     check_reconcile_group },
+  { "drill", "Downtime drills (see \"Drills\"): the targets a drill's report measures the ward "
+             "against. A duration of 0 leaves that target out." },
 };
 
 /* Every setting. Adding one here documents it (`wardkeep config reference`, which the
@@ -316,6 +318,21 @@ static const KeySpec schema[] = {
     .doc = "MSH-5 of exported messages: the application the interface engine routes them to." },
   { "reconcile", "export-receiving-facility", TYPE_STRING, NULL, FALSE, .check = check_code,
     .doc = "MSH-6 of exported messages; not set: empty." },
+  { "drill", "target-detection", TYPE_DURATION, "2min", FALSE, .min = 0, .max = 86400000,
+    .doc = "An `outage` drill: from the drill's start (the systems \"go down\") to the "
+           "downtime confirmed by the monitor." },
+  { "drill", "target-first-page", TYPE_DURATION, "5min", FALSE, .min = 0, .max = 86400000,
+    .doc = "From the moment the ward needs paper (the drill's start; a `planned` drill's "
+           "pre-print) to the first document printed (its CUPS job completed)." },
+  { "drill", "target-on-paper", TYPE_DURATION, "10min", FALSE, .min = 0, .max = 86400000,
+    .doc = "From the same moment to the last of the ward's documents printed: the ward is on "
+           "paper." },
+  { "drill", "target-charts", TYPE_INT, "100", FALSE, .min = 0, .max = 100,
+    .doc = "The share of the occupied beds (at the drill's start) whose drug chart must be "
+           "printed, in per cent; 0 leaves it out." },
+  { "drill", "target-scan-back", TYPE_DURATION, "0s", FALSE, .min = 0, .max = 86400000,
+    .doc = "From the first chart printed to the last chart scanned back in (reconciliation "
+           "scanning, which refuses drill charts as records but times them); 0: not a target." },
 };
 
 struct _WkConfig

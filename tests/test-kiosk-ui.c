@@ -753,6 +753,15 @@ admin_answered (gpointer data)
   return *message != '\0' && strstr (message, "Checking") == NULL;
 }
 
+static gboolean
+drill_stopped (gpointer data)
+{
+  Fixture *fixture = data;
+
+  return strstr (wk_test_ui_label (fixture->root, "admin-message"), "The drill has stopped")
+         != NULL;
+}
+
 static void
 press_admin_pin (Fixture *fixture, const char *pin)
 {
@@ -799,6 +808,23 @@ test_live_drill (Fixture *fixture, gconstpointer data)
   wk_test_ui_click (fixture->root, "admin-back");
   wk_test_ui_spin (2);
   g_free (wk_test_ui_screenshot (fixture->root, "drill"));
+
+  /* Stopped from the same screen: the verdict in a sentence, and where the report is. */
+  wk_test_ui_click (fixture->root, "open-admin");
+  assert_page (fixture, "admin");
+  wk_test_ui_click (fixture->root, "admin-drill-stop");
+  press_admin_pin (fixture, WK_TEST_ADMIN_PIN);
+  g_assert_true (wk_test_ui_wait (drill_stopped, fixture, 60));
+  g_test_message ("The admin screen says: %s", wk_test_ui_label (fixture->root, "admin-message"));
+  g_assert_nonnull (strstr (wk_test_ui_label (fixture->root, "admin-message"), "targets met"));
+  g_assert_nonnull (
+      strstr (wk_test_ui_label (fixture->root, "admin-message"), "wardkeep drill export"));
+  g_assert_true (audit_has (fixture, "drill.stop by IT Team: done"));
+  g_assert_true (wk_test_kiosk_wait_mode (fixture->harness, "online", 30));
+  wk_test_ui_spin (2);
+  /* The drill's paper, cancelled mid-print, is no failure of the ward's printing. */
+  g_assert_null (strstr (wk_test_ui_label (fixture->root, "banner-details"), "did not print"));
+  g_free (wk_test_ui_screenshot (fixture->root, "drill-stopped"));
 }
 
 int

@@ -591,8 +591,10 @@ test_older_snapshot (Fixture *f, gconstpointer data)
   gsize   size;
 
   g_assert_cmpint (sqlite3_exec (_wk_model_get_db (f->model),
-                                 /* Schema 6 (transfer in), 4 (reconciliation), then
-                                  * 3 (5 changed only constraints' text). */
+                                 /* Schema 7 (drills), 6 (transfer in), 4
+                                  * (reconciliation), then 3 (5 changed only
+                                  * constraints' text). */
+                                 "DROP TABLE drill; "
                                  "ALTER TABLE patient DROP COLUMN arrived_from; "
                                  "ALTER TABLE patient DROP COLUMN arrived_at; "
                                  "ALTER TABLE patient DROP COLUMN arrival; "

@@ -17,12 +17,14 @@
 #include "wk-audit.h"
 #include "wk-chart-id.h"
 #include "wk-control.h"
+#include "wk-drill-report.h"
 #include "wk-kiosk-error.h"
 #include "wk-kiosk-private.h"
 #include "wk-print-run.h"
 #include "wk-printer.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
 #include <string.h>
 
 /* How long the daemon may take to take a print before the kiosk prints by itself. */
@@ -757,7 +759,40 @@ admin_done_words (const char *method)
     return _ ("The declared downtime is over.");
   if (g_str_equal (method, "drill.start"))
     return _ ("The drill has started: everything printed is marked DRILL.");
-  return _ ("The drill has stopped; its report is in the log.");
+  return _ ("The drill has stopped.");
+}
+
+/* What the drill's report says, in a sentence for the nurse in charge and IT. */
+static char *
+drill_stopped_words (JsonObject *report)
+{
+  JsonArray       *targets = json_object_has_member (report, "targets")
+                                 ? json_object_get_array_member (report, "targets")
+                                 : NULL;
+  JsonObject      *figures = json_object_has_member (report, "figures")
+                                 ? json_object_get_object_member (report, "figures")
+                                 : NULL;
+  JsonNode        *paper = figures != NULL ? json_object_get_member (figures, "on_paper_s") : NULL;
+  guint            n = targets != NULL ? json_array_get_length (targets) : 0, met = 0;
+  g_autofree char *on_paper = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *paper_words = NULL;
+
+  for (guint i = 0; i < n; i++)
+    met += json_object_get_boolean_member (json_array_get_object_element (targets, i), "passed");
+  if (paper != NULL && JSON_NODE_HOLDS_VALUE (paper))
+    {
+      on_paper = wk_drill_report_describe_seconds (json_node_get_double (paper));
+      paper_words = g_strdup_printf (_ ("Ward on paper in %s."), on_paper);
+    }
+  else
+    paper_words = g_strdup (_ ("The ward was not all on paper when it stopped."));
+  first = g_strdup_printf (json_object_get_boolean_member (report, "passed")
+                               ? _ ("The drill has stopped: PASS, %u of %u targets met.")
+                               : _ ("The drill has stopped: FAIL, %u of %u targets met."),
+                           met, n);
+  return g_strdup_printf (_ ("%s %s Its report is kept: wardkeep drill export %s"), first,
+                          paper_words, json_object_get_string_member (report, "drill"));
 }
 
 static void
@@ -787,6 +822,11 @@ admin_answered_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 
       if (status != NULL)
         _wk_kiosk_set_status (self, status);
+    }
+  if (g_str_equal (data->method, "drill.stop") && JSON_NODE_HOLDS_OBJECT (answer))
+    {
+      g_task_return_pointer (task, drill_stopped_words (json_node_get_object (answer)), g_free);
+      return;
     }
   g_task_return_pointer (task, g_strdup (admin_done_words (data->method)), g_free);
 }

@@ -39,6 +39,9 @@ static const WkCliCommand commands[] = {
   { "reconcile", "scan|status|show|enter|report|signoff|export [--config FILE]",
     "after a downtime: scan returned charts, key in doses, report, sign off, export",
     wk_cli_reconcile },
+  { "drill", "start|stop|history|export [--scenario S] [--no-print|--printer P] [--pdf FILE]",
+    "rehearse a downtime safely (DRILL on every page), measured; keep and export its report",
+    wk_cli_drill },
 };
 
 static void

@@ -129,6 +129,8 @@ print_status (JsonObject *status)
               text (drill, "scenario"), text (drill, "who") != NULL ? text (drill, "who") : "?",
               phase, real);
     }
+  if (text (status, "drill_taken_over") != NULL)
+    printf ("  %s\n", text (status, "drill_taken_over"));
   if (episode != NULL)
     {
       g_autofree char *started = local_time (text (episode, "started_at"), zone);

@@ -217,6 +217,7 @@ _wk_daemon_dup_status (WkDaemon *self)
     }
   else
     json_object_set_null_member (status, "drill");
+  set_text (status, "drill_taken_over", self->drill_taken_over);
 
   /* The newest good snapshot: what paper would be printed from. */
   if (newest == NULL)
@@ -685,7 +686,7 @@ drill_start_method (WkControlServer *server, WkControlCall *call, gpointer data)
 {
   WkDaemon      *self = data;
   JsonObject    *params = wk_control_call_get_params (call);
-  const char    *scenario_text = NULL, *printer = NULL, *who = NULL;
+  const char    *scenario_text = NULL, *printer = NULL, *who = NULL, *ward = NULL;
   gboolean       print = TRUE;
   gint64         planned_in = 0;
   WkDrillOptions options = { 0 };
@@ -694,9 +695,31 @@ drill_start_method (WkControlServer *server, WkControlCall *call, gpointer data)
   if (!wk_control_params_get_string (params, "scenario", TRUE, &scenario_text, &error)
       || !wk_control_params_get_string (params, "printer", FALSE, &printer, &error)
       || !wk_control_params_get_boolean (params, "print", FALSE, &print, &error)
-      || !wk_control_params_get_int (params, "planned_in_seconds", FALSE, &planned_in, &error))
+      || !wk_control_params_get_int (params, "planned_in_seconds", FALSE, &planned_in, &error)
+      || !wk_control_params_get_string (params, "ward", FALSE, &ward, &error))
     {
       wk_control_call_return_gerror (call, error);
+      return;
+    }
+  if (ward != NULL && g_ascii_strcasecmp (ward, self->ward_id) != 0)
+    {
+      wk_control_call_return_error (call, WK_CONTROL_ERROR_NOT_FOUND,
+                                    "This kiosk serves ward %s, not %s: run the drill on ward "
+                                    "%s's kiosk",
+                                    self->ward_id, ward, ward);
+      return;
+    }
+  if (planned_in < 0)
+    {
+      wk_control_call_return_error (call, WK_CONTROL_ERROR_BAD_REQUEST,
+                                    "The parameter \"planned_in_seconds\" cannot be negative");
+      return;
+    }
+  if (self->drill != NULL)
+    {
+      wk_control_call_return_error (call, WK_CONTROL_ERROR_REFUSED,
+                                    "The last drill is still finishing its report; try again in "
+                                    "a moment");
       return;
     }
   if (!get_who (call, &who))
@@ -727,11 +750,14 @@ drill_start_method (WkControlServer *server, WkControlCall *call, gpointer data)
   self->drill_prints = print;
   g_free (self->drill_printer);
   self->drill_printer = g_strdup (printer);
+  _wk_daemon_drill_begin (self, print, printer);
   if (!wk_monitor_start_drill (self->monitor, &options, &error))
     {
+      _wk_daemon_drill_abandon (self);
       wk_control_call_return_error (call, WK_CONTROL_ERROR_REFUSED, "%s", error->message);
       return;
     }
+  _wk_daemon_drill_started (self);
   wk_control_call_return_object (call, _wk_daemon_dup_status (self));
 }
 
@@ -740,10 +766,8 @@ drill_stop_method (WkControlServer *server, WkControlCall *call, gpointer data)
 {
   WkDaemon        *self = data;
   const WkEpisode *episode = wk_monitor_get_episode (self->monitor);
-  g_autoptr (WkEpisode) drill = NULL;
   g_autoptr (GError) error = NULL;
   const char *who = NULL;
-  JsonObject *report;
 
   if (!get_who (call, &who))
     return;
@@ -754,26 +778,14 @@ drill_stop_method (WkControlServer *server, WkControlCall *call, gpointer data)
           wk_monitor_state_to_string (wk_monitor_get_state (self->monitor)));
       return;
     }
-  drill = wk_episode_copy (episode);
   if (!wk_monitor_stop_drill (self->monitor, who, &error))
     {
       wk_control_call_return_error (call, WK_CONTROL_ERROR_REFUSED, "%s", error->message);
       return;
     }
 
-  /* The full drill report is its own piece of work; this is what the daemon knows. */
-  report = json_object_new ();
-  json_object_set_string_member (report, "episode", drill->id);
-  json_object_set_string_member (report, "scenario", wk_drill_scenario_to_string (drill->scenario));
-  set_text (report, "started_by", drill->who);
-  json_object_set_string_member (report, "stopped_by", who);
-  set_time (report, "started_at", drill->started_wall_us);
-  set_time (report, "stopped_at", g_get_real_time ());
-  if (self->last_print != NULL && g_strcmp0 (self->last_print->episode_id, drill->id) == 0)
-    json_object_set_object_member (report, "print", _wk_daemon_print_to_json (self->last_print));
-  else
-    json_object_set_null_member (report, "print");
-  wk_control_call_return_object (call, report);
+  /* The report once the drill's paper is final (its jobs still printing are cancelled). */
+  _wk_daemon_drill_finish (self, who, NULL, call);
 }
 
 /**
@@ -801,4 +813,5 @@ _wk_daemon_control_init (WkDaemon *self)
                                 drill_start_method, self, NULL);
   wk_control_server_add_method (self->control, "drill.stop", WK_CONTROL_METHOD_NONE,
                                 drill_stop_method, self, NULL);
+  _wk_daemon_drill_init_control (self);
 }

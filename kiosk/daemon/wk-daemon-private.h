@@ -30,8 +30,9 @@ typedef struct
   gboolean       drill;
   char          *episode_id;
   char          *requested_by;
-  WkControlCall *call;    /* a `print` call, answered once the documents are rendered */
-  GHashTable    *settled; /* chart ids accepted by a printer, or given up */
+  WkControlCall *call;        /* a `print` call, answered once the documents are rendered */
+  GCancellable  *cancellable; /* stops the print (a drill that ends) */
+  GHashTable    *settled;     /* chart ids accepted by a printer, or given up */
   guint          n_documents;
   guint          n_accepted;
   guint          n_completed;
@@ -84,10 +85,12 @@ struct _WkDaemon
   guint       printer_poll;
   guint       n_polls;
 
-  GPtrArray     *prints; /* WkDaemonPrint in progress */
-  WkDaemonPrint *last_print;
-  gboolean       drill_prints;
-  char          *drill_printer;
+  GPtrArray             *prints; /* WkDaemonPrint in progress */
+  WkDaemonPrint         *last_print;
+  gboolean               drill_prints;
+  char                  *drill_printer;
+  struct _WkDaemonDrill *drill;            /* the drill on, measured (wk-daemon-drill.c) */
+  char                  *drill_taken_over; /* said while the real downtime that ended one lasts */
 
   WkControlServer *control;
   guint            status_timer;
@@ -114,6 +117,25 @@ void        _wk_daemon_control_init (WkDaemon *daemon);
 JsonObject *_wk_daemon_dup_status (WkDaemon *daemon);
 JsonObject *_wk_daemon_print_to_json (WkDaemonPrint *print);
 char       *_wk_daemon_iso_time (gint64 wall_us);
+
+/* wk-daemon-drill.c */
+typedef struct _WkDaemonDrill WkDaemonDrill;
+
+void _wk_daemon_drill_begin (WkDaemon *daemon, gboolean print, const char *printer);
+void _wk_daemon_drill_abandon (WkDaemon *daemon);
+void _wk_daemon_drill_started (WkDaemon *daemon);
+void _wk_daemon_drill_monitor_event (WkDaemon *daemon, const WkMonitorEvent *event);
+void
+_wk_daemon_drill_print_event (WkDaemon *daemon, WkDaemonPrint *print, const WkPrintEvent *event);
+void _wk_daemon_drill_print_finished (WkDaemon *daemon);
+void _wk_daemon_drill_scanned (const char *payload, gpointer daemon);
+void _wk_daemon_drill_finish (WkDaemon      *daemon,
+                              const char    *stopped_by,
+                              const char    *taken_over,
+                              WkControlCall *call);
+void _wk_daemon_drill_free (WkDaemonDrill *drill);
+void _wk_daemon_drill_init_control (WkDaemon *daemon);
+void _wk_daemon_drill_recover (WkDaemon *daemon);
 
 /* wk-daemon-systemd.c */
 void  _wk_daemon_notify_ready (WkDaemon *daemon);

@@ -244,6 +244,7 @@ print_free (WkDaemonPrint *print)
     g_signal_handlers_disconnect_by_data (print->run, print);
   g_clear_object (&print->run);
   g_clear_pointer (&print->call, wk_control_call_unref);
+  g_clear_object (&print->cancellable);
   g_hash_table_unref (print->settled);
   g_free (print->request_id);
   g_free (print->episode_id);
@@ -480,6 +481,7 @@ print_event_cb (WkPrintRun *run, const WkPrintEvent *event, gpointer data)
       break;
     }
 
+  _wk_daemon_drill_print_event (print->daemon, print, event);
   json_object_set_string_member (params, "kind", wk_print_event_kind_to_string (event->kind));
   if (event->document != NULL)
     json_object_set_string_member (params, "chart", event->document);
@@ -533,6 +535,7 @@ print_finished_cb (GObject *source, GAsyncResult *result, gpointer data)
   emit_print_event (print, params);
   make_durable (print, FALSE);
   g_ptr_array_remove (self->prints, print);
+  _wk_daemon_drill_print_finished (self);
   _wk_daemon_status_changed (self);
 }
 
@@ -551,6 +554,7 @@ print_new (WkDaemon *self, WkPrintRun *run, const WkLedgerRequest *request)
   print->episode_id = g_strdup (request->episode_id);
   print->requested_by = g_strdup (request->requested_by);
   print->settled = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  print->cancellable = g_cancellable_new ();
   print->started_at = g_get_real_time ();
   print->started_mono = g_get_monotonic_time ();
   print->downtime_us = request->automatic ? self->downtime_us : 0;
@@ -560,15 +564,18 @@ print_new (WkDaemon *self, WkPrintRun *run, const WkLedgerRequest *request)
   return print;
 }
 
-/* The printers a print goes to: a printer-failure drill makes the first one fail (the
- * documents go to the second); a printer asked for goes first. */
+/* The printers a print goes to: in a printer-failure drill the first one is reported
+ * stopped (a stand-in: nothing reaches it), so the print fails over to the next as it
+ * would for real; a printer asked for goes first. */
 static GPtrArray *
 printers_for (WkDaemon *self, gboolean drill, WkDrillScenario scenario)
 {
   GPtrArray *printers = g_ptr_array_new_with_free_func ((GDestroyNotify)wk_printer_unref);
 
   for (guint i = 0; i < self->printers->len; i++)
-    if (!(drill && scenario == WK_DRILL_PRINTER_FAILURE && i == 0 && self->printers->len > 1))
+    if (drill && scenario == WK_DRILL_PRINTER_FAILURE && i == 0)
+      g_ptr_array_add (printers, wk_printer_new_stopped_for_drill (self->printers->pdata[i]));
+    else
       g_ptr_array_add (printers, wk_printer_ref (self->printers->pdata[i]));
   return printers;
 }
@@ -580,7 +587,7 @@ start_run (WkDaemon *self, WkDaemonPrint *print, WkPrintRun *run)
   g_ptr_array_add (self->prints, print);
   g_clear_pointer (&self->last_print, _wk_daemon_print_unref);
   self->last_print = print_ref (print);
-  wk_print_run_start_async (run, NULL, print_finished_cb, print);
+  wk_print_run_start_async (run, print->cancellable, print_finished_cb, print);
   g_object_unref (run); /* the print and the run's own task hold it */
   poll_printers (self);
   _wk_daemon_status_changed (self);
@@ -817,6 +824,7 @@ monitor_event_cb (WkMonitor *monitor, const WkMonitorEvent *event, gpointer data
 {
   WkDaemon *self = data;
 
+  _wk_daemon_drill_monitor_event (self, event);
   switch (event->kind)
     {
     case WK_MONITOR_EVENT_STATE_CHANGED:
@@ -981,6 +989,8 @@ start_reconcile (WkDaemon *self)
       return;
     }
   self->reconcile_service = wk_reconcile_service_new (self->reconcile);
+  wk_reconcile_service_set_drill_scan_func (self->reconcile_service, _wk_daemon_drill_scanned,
+                                            self);
   wk_reconcile_service_register (self->reconcile_service, self->control);
 }
 
@@ -1089,6 +1099,7 @@ wk_daemon_start (WkDaemon *self, GError **error)
 
   /* The episode the daemon was in, and the ledger's episodes still open. */
   restore_monitor (self);
+  _wk_daemon_drill_recover (self);
   episodes = wk_ledger_load_episodes (self->model, NULL);
   for (guint i = 0; episodes != NULL && i < episodes->len; i++)
     {
@@ -1152,6 +1163,8 @@ wk_daemon_free (WkDaemon *self)
   g_clear_handle_id (&self->status_timer, g_source_remove);
   g_clear_handle_id (&self->printer_poll, g_source_remove);
   g_clear_handle_id (&self->watchdog, g_source_remove);
+  g_clear_pointer (&self->drill, _wk_daemon_drill_free);
+  g_free (self->drill_taken_over);
   g_clear_pointer (&self->last_print, _wk_daemon_print_unref);
   g_clear_pointer (&self->prints, g_ptr_array_unref);
   if (self->reconcile_service != NULL)
