@@ -2029,7 +2029,9 @@ wk_monitor_restore_from_data (WkMonitor *self, const char *data, gssize length, 
       if (started == NULL)
         return FALSE;
       time = g_date_time_new_from_iso8601 (started, NULL);
-      if (time == NULL)
+      /* Before 1970 is no episode of this program's, and would not be saved back as it
+       * was read (a year of three digits). */
+      if (time == NULL || g_date_time_to_unix (time) < 0)
         return saved_problem (error, "[episode] started",
                               "expected a time such as 2026-03-01T02:00:00Z");
       reason = saved_text (file, "episode", "reason", TRUE, error);
