@@ -501,7 +501,7 @@ test_keyboard (Fixture *fixture, gconstpointer data)
   gtk_widget_grab_focus (wk_test_ui_get (fixture->root, "unlock-button"));
   xdotool ("key", "--window", window, "Return", NULL);
   assert_page (fixture, "unlock");
-  g_assert_true (wk_test_ui_wait (widget_focused, wk_test_ui_get (fixture->root, "unlock-who"), 5));
+  g_assert_true (wk_test_ui_wait (widget_focused, wk_test_ui_get (fixture->root, "unlock-who"), 30));
   xdotool ("type", "--delay", "30", "KB", NULL);
   xdotool ("key", "Return", NULL);
   xdotool ("type", "--delay", "30", WK_TEST_WARD_PIN, NULL);
@@ -684,7 +684,9 @@ test_live_downtime (Fixture *fixture, gconstpointer data)
 {
   BannerWait wait = { fixture, "DOWNTIME" };
   /* Three failed runs 500 ms apart after the outage: 1 to 1.5 s, plus the runs' own
-   * time, the status event and a redraw; a noisy machine gets 5 s more. */
+   * time, the status event and a redraw. The wait is not a timing test: a loaded machine
+   * under the sanitizers has taken more than 6 s, so it waits up to a minute more, and
+   * the time it took is logged. */
   double configured = (FAILURES_TO_CONFIRM)*PROBE_INTERVAL_MS / 1000.0;
   gint64 start;
   double took;
@@ -693,7 +695,7 @@ test_live_downtime (Fixture *fixture, gconstpointer data)
   start = g_get_monotonic_time ();
   g_subprocess_force_exit (fixture->sim);
   g_subprocess_wait (fixture->sim, NULL, NULL);
-  g_assert_true (wk_test_ui_wait (banner_reads, &wait, configured + 5));
+  g_assert_true (wk_test_ui_wait (banner_reads, &wait, configured + 60));
   took = (g_get_monotonic_time () - start) / (double)G_USEC_PER_SEC;
   g_test_message ("DOWNTIME on the banner %.2f s after the simulator was killed (configured: "
                   "%d failures %d ms apart)",
@@ -702,7 +704,7 @@ test_live_downtime (Fixture *fixture, gconstpointer data)
   g_assert_true (
       gtk_widget_has_css_class (wk_test_ui_get (fixture->root, "status-banner"), "mode-downtime"));
   /* The daemon prints the ward by itself; the banner says how it goes. */
-  g_assert_true (wk_test_kiosk_wait_mode (fixture->harness, "downtime", 5));
+  g_assert_true (wk_test_kiosk_wait_mode (fixture->harness, "downtime", 30));
   wk_test_ui_spin (3);
   g_free (wk_test_ui_screenshot (fixture->root, "downtime"));
   wk_test_ui_click (fixture->root, "lock-button");
@@ -731,7 +733,7 @@ test_live_daemon_killed (Fixture *fixture, gconstpointer data)
   tile = wk_bed_tile_dup_widget_name (entry);
   wk_test_kiosk_kill_daemon (fixture->harness, SIGKILL);
   g_assert_true (wk_test_ui_wait (daemon_gone, fixture, 30));
-  g_assert_true (wk_test_ui_wait (banner_reads, &wait, 5));
+  g_assert_true (wk_test_ui_wait (banner_reads, &wait, 30));
   g_assert_nonnull (strstr (wk_test_ui_label (fixture->root, "banner-headline"), "not running"));
 
   unlock (fixture, "RN Patel");
@@ -804,7 +806,7 @@ test_live_drill (Fixture *fixture, gconstpointer data)
       gtk_widget_has_css_class (wk_test_ui_get (fixture->root, "status-banner"), "mode-downtime"));
   g_assert_nonnull (strstr (wk_test_ui_label (fixture->root, "banner-headline"), "NOT a real"));
   g_assert_true (audit_has (fixture, "drill.start by IT Team: done"));
-  g_assert_true (wk_test_kiosk_wait_mode (fixture->harness, "drill", 5));
+  g_assert_true (wk_test_kiosk_wait_mode (fixture->harness, "drill", 30));
   wk_test_ui_click (fixture->root, "admin-back");
   wk_test_ui_spin (2);
   g_free (wk_test_ui_screenshot (fixture->root, "drill"));
