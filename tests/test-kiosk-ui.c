@@ -501,7 +501,8 @@ test_keyboard (Fixture *fixture, gconstpointer data)
   gtk_widget_grab_focus (wk_test_ui_get (fixture->root, "unlock-button"));
   xdotool ("key", "--window", window, "Return", NULL);
   assert_page (fixture, "unlock");
-  g_assert_true (wk_test_ui_wait (widget_focused, wk_test_ui_get (fixture->root, "unlock-who"), 30));
+  g_assert_true (
+      wk_test_ui_wait (widget_focused, wk_test_ui_get (fixture->root, "unlock-who"), 30));
   xdotool ("type", "--delay", "30", "KB", NULL);
   xdotool ("key", "Return", NULL);
   xdotool ("type", "--delay", "30", WK_TEST_WARD_PIN, NULL);
