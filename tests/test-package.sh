@@ -1,0 +1,341 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# test-package.sh — builds the Debian packages from this tree, checks them with lintian,
+# installs them on a throw-away Debian 12 booted with systemd (systemd-nspawn, its own
+# network) exactly as README "Installing on a ward machine" says, and checks what an
+# install, key provisioning, an upgrade, remove and purge do.
+#
+#   test-package.sh SOURCE_DIR WORK_DIR CACHE_DIR
+#
+# Needs root, dpkg-buildpackage, lintian, mmdebstrap and systemd-nspawn (`tests/run setup`
+# installs them). The Debian 12 root file system, with the packages' dependencies already
+# in it, is made once with mmdebstrap from the Debian mirror and cached as a tarball in
+# CACHE_DIR (in the build folder), keyed by the dependency list: later runs need no
+# network. Each run unpacks a fresh copy and deletes it at the end.
+set -euo pipefail
+
+src=$(cd "$1" && pwd)
+work=$2
+cache=$3
+suite=bookworm
+mirror=${WK_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+
+failures=0
+checks=0
+log () { printf '== %s\n' "$*"; }
+pass () { checks=$((checks + 1)); printf 'ok   %s\n' "$*"; }
+fail () { checks=$((checks + 1)); failures=$((failures + 1)); printf 'FAIL %s\n' "$*"; }
+die () { printf 'test-package: %s\n' "$*" >&2; exit 1; }
+
+for tool in dpkg-buildpackage lintian mmdebstrap systemd-nspawn nsenter; do
+  command -v "$tool" >/dev/null \
+    || die "$tool is missing: run 'tests/run setup' as root, which installs it"
+done
+[ "$(id -u)" -eq 0 ] || die "needs root (it boots a container and installs packages in it)"
+
+# What this tree builds: the daemon's and the kiosk's checks run once they are in it.
+has_daemon=no
+has_kiosk=no
+[ -f "$src/kiosk/daemon/CMakeLists.txt" ] && has_daemon=yes
+[ -f "$src/kiosk/app/CMakeLists.txt" ] && has_kiosk=yes
+
+rm -rf "$work"
+mkdir -p "$work/src" "$cache"
+root=$work/root
+box_pid=
+nspawn_pid=
+
+# A process that has exited but is not yet reaped (our own child) counts as gone.
+alive () { local st; st=$(cat "/proc/$1/stat" 2>/dev/null) && [ "$(echo "${st##*) }" | cut -c1)" != Z ]; }
+
+cleanup () {
+  # nspawn halts the container on SIGTERM; killing the container's init ends every
+  # process in it. The root file system is deleted only once nothing runs in it.
+  if [ -n "$nspawn_pid" ] && alive "$nspawn_pid"; then
+    kill -TERM "$nspawn_pid" 2>/dev/null || true
+    for _ in $(seq 75); do alive "$nspawn_pid" || break; sleep 0.2; done
+    if alive "$nspawn_pid"; then
+      echo "test-package: the container did not halt within 15 s; killing it" >&2
+      [ -n "$box_pid" ] && kill -KILL "$box_pid" 2>/dev/null
+      kill -KILL "$nspawn_pid" 2>/dev/null || true
+    fi
+    wait "$nspawn_pid" 2>/dev/null || true
+  fi
+  rm -rf "$root"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- build ------------------------------------------------------------------------------
+# dpkg-buildpackage writes next to the source folder: build a copy of the tree in WORK_DIR.
+log "building the packages (dpkg-buildpackage -us -uc -b, nocheck) in $work"
+git -C "$src" ls-files -z -co --exclude-standard \
+  | (cd "$src" && tar --null -T - -cf -) | tar -xf - -C "$work/src"
+started=$SECONDS
+if ! (cd "$work/src" && DEB_BUILD_OPTIONS="nocheck parallel=$(nproc)" \
+        dpkg-buildpackage -us -uc -b >"$work/build.log" 2>&1); then
+  tail -40 "$work/build.log"
+  die "dpkg-buildpackage failed (whole log: $work/build.log)"
+fi
+log "built in $((SECONDS - started)) s"
+version=$(dpkg-parsechangelog -l "$src/debian/changelog" -S Version)
+arch=$(dpkg --print-architecture)
+debs=("$work/wardkeep_${version}_${arch}.deb" "$work/wardkeep-kiosk_${version}_${arch}.deb")
+changes="$work/wardkeep_${version}_${arch}.changes"
+for deb in "${debs[@]}"; do [ -f "$deb" ] || die "dpkg-buildpackage made no $deb"; done
+
+# --- lintian ----------------------------------------------------------------------------
+log "lintian --pedantic --fail-on error,warning"
+if lintian --pedantic --fail-on error,warning --display-info "$changes" >"$work/lintian.log" 2>&1; then
+  pass "lintian: no errors, no warnings"
+else
+  fail "lintian reports errors or warnings:"
+fi
+grep -v '^running with root privileges' "$work/lintian.log" | sed 's/^/     /' || true
+
+# What each package holds, for the checks below and for a person reading the log.
+for deb in "${debs[@]}"; do
+  dpkg-deb -c "$deb" | awk '{ print $1, $2, $6 }' >"${deb%.deb}.contents"
+done
+contents_has () { # DEB PATH MODE OWNER
+  local line
+  line=$(grep -E " \\./${2#/}\$" "${1%.deb}.contents" || true)
+  if [ -z "$line" ]; then
+    fail "$(basename "$1") holds $2"
+  elif [ "${line%% *}" != "$3" ] || [ "$(echo "$line" | cut -d' ' -f2)" != "$4" ]; then
+    fail "$(basename "$1") holds $2 as $3 $4 (it is: $line)"
+  else
+    pass "$(basename "$1") holds $2 ($3 $4)"
+  fi
+}
+contents_has "${debs[0]}" /usr/bin/wardkeep -rwxr-xr-x root/root
+contents_has "${debs[0]}" /etc/wardkeep/wardkeep.conf -rw-r--r-- root/root
+contents_has "${debs[0]}" /usr/lib/sysusers.d/wardkeep.conf -rw-r--r-- root/root
+contents_has "${debs[0]}" /usr/lib/tmpfiles.d/wardkeep.conf -rw-r--r-- root/root
+contents_has "${debs[0]}" /usr/share/man/man1/wardkeep.1.gz -rw-r--r-- root/root
+contents_has "${debs[1]}" /lib/systemd/system/wardkeep-kiosk.service -rw-r--r-- root/root
+contents_has "${debs[1]}" /etc/pam.d/wardkeep-kiosk -rw-r--r-- root/root
+contents_has "${debs[1]}" /usr/lib/sysusers.d/wardkeep-kiosk.conf -rw-r--r-- root/root
+if [ $has_daemon = yes ]; then
+  contents_has "${debs[0]}" /lib/systemd/system/wardkeepd.service -rw-r--r-- root/root
+fi
+if [ $has_kiosk = yes ]; then
+  contents_has "${debs[1]}" /usr/bin/wardkeep-kiosk -rwxr-xr-x root/root
+fi
+
+# --- a throw-away Debian 12 -------------------------------------------------------------
+# The root file system holds systemd and every dependency of both packages (first
+# alternative, no versions), so that `apt-get install ./*.deb` works without a network.
+deps=$(for deb in "${debs[@]}"; do dpkg-deb -f "$deb" Depends; done \
+  | tr ',' '\n' | sed -E 's/\|.*//; s/\(.*\)//; s/[[:space:]]//g' \
+  | grep -v -E '^(wardkeep|wardkeep-kiosk)?$' | sort -u | paste -sd, -)
+base="systemd,systemd-sysv,dbus,libpam-systemd,man-db,$deps"
+key=$(printf '%s %s %s\n' "$suite" "$mirror" "$base" | sha256sum | cut -c1-16)
+tarball="$cache/$suite-$key.tar"
+if [ ! -f "$tarball" ]; then
+  log "making the Debian 12 root file system (once; cached as $tarball)"
+  started=$SECONDS
+  mmdebstrap --variant=minbase --format=tar --include="$base" "$suite" "$tarball.tmp" \
+    "deb $mirror $suite main" >"$work/mmdebstrap.log" 2>&1 \
+    || { tail -20 "$work/mmdebstrap.log"; die "mmdebstrap failed (is $mirror reachable?)"; }
+  mv "$tarball.tmp" "$tarball"
+  # Older root file systems of this test are no longer needed.
+  find "$cache" -name "$suite-*.tar" ! -name "$(basename "$tarball")" -delete
+  log "made in $((SECONDS - started)) s"
+fi
+mkdir -p "$root"
+tar -xf "$tarball" -C "$root"
+mkdir -p "$root/root/debs"
+cp "${debs[@]}" "$root/root/debs/"
+
+log "booting it (systemd-nspawn --boot, private network)"
+systemd-nspawn --quiet --register=no --keep-unit --private-network \
+  --boot --console=pipe -D "$root" >"$work/container.log" 2>&1 &
+nspawn_pid=$!
+for _ in $(seq 100); do
+  box_pid=$(pgrep -P "$nspawn_pid" -x systemd || true)
+  [ -n "$box_pid" ] && break
+  sleep 0.2
+done
+[ -n "$box_pid" ] || die "the container did not start (log: $work/container.log)"
+
+# Runs a shell command line as root inside the container, with a clean environment.
+box () {
+  nsenter -t "$box_pid" -a -- env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
+    HOME=/root DEBIAN_FRONTEND=noninteractive /bin/sh -c "$1"
+}
+state=
+for _ in $(seq 120); do
+  state=$(box 'systemctl is-system-running' 2>/dev/null || true)
+  case "$state" in running | degraded) break ;; esac
+  sleep 0.5
+done
+case "$state" in
+  running | degraded) log "container is up ($state)" ;;
+  *) die "the container did not finish booting ($state)" ;;
+esac
+
+# check DESCRIPTION COMMAND: the command line, run in the container, succeeds.
+check () {
+  local out
+  if out=$(box "$2" 2>&1); then
+    pass "$1"
+  else
+    fail "$1"
+    printf '%s\n' "$out" | sed 's/^/     /'
+  fi
+}
+# expect DESCRIPTION COMMAND EXPECTED: the command's output is exactly EXPECTED.
+expect () {
+  local out
+  out=$(box "$2" 2>&1 || true)
+  if [ "$out" = "$3" ]; then
+    pass "$1"
+  else
+    fail "$1: expected \"$3\", got:"
+    printf '%s\n' "$out" | sed 's/^/     /'
+  fi
+}
+
+# --- install, as the README says -------------------------------------------------------
+log "apt-get install ./wardkeep_*.deb ./wardkeep-kiosk_*.deb"
+if box 'cd /root/debs && apt-get install -y --no-install-recommends ./wardkeep_*.deb ./wardkeep-kiosk_*.deb' \
+     >"$work/install.log" 2>&1; then
+  pass "both packages install"
+else
+  fail "both packages install:"
+  tail -30 "$work/install.log" | sed 's/^/     /'
+fi
+expect "dpkg says both are installed" \
+  "dpkg-query -W -f '\${Package} \${Status}\n' wardkeep wardkeep-kiosk" \
+  "wardkeep install ok installed
+wardkeep-kiosk install ok installed"
+expect "wardkeep --version" "wardkeep --version" "wardkeep $version"
+check "man wardkeep renders without warnings" \
+  'test -z "$(MANWIDTH=80 man --warnings -E UTF-8 -l /usr/share/man/man1/wardkeep.1.gz 2>&1 >/dev/null)"'
+check "man wardkeep finds the page" "man -w wardkeep"
+
+# Users and groups.
+expect "system user wardkeep: no login shell, home is the state folder" \
+  "getent passwd wardkeep | cut -d: -f6,7" "/var/lib/wardkeep:/usr/sbin/nologin"
+expect "system user wardkeep-kiosk: no login shell, home is its state folder" \
+  "getent passwd wardkeep-kiosk | cut -d: -f6,7" "/var/lib/wardkeep-kiosk:/usr/sbin/nologin"
+expect "wardkeep-kiosk is in the group wardkeep (reads snapshots, uses the socket)" \
+  "id -nG wardkeep-kiosk | tr ' ' '\n' | grep -x wardkeep" "wardkeep"
+expect "both are system users (uid below 1000)" \
+  'for u in wardkeep wardkeep-kiosk; do [ "$(id -u $u)" -lt 1000 ] && echo $u; done' \
+  "wardkeep
+wardkeep-kiosk"
+expect "neither has a password" \
+  "getent shadow wardkeep wardkeep-kiosk | cut -d: -f2 | sort -u" '!*'
+
+# Configuration and files.
+expect "conffiles of wardkeep" \
+  "dpkg-query -W -f '\${Conffiles}\n' wardkeep | awk 'NF { print \$1 }'" \
+  "/etc/wardkeep/wardkeep.conf"
+expect "conffiles of wardkeep-kiosk" \
+  "dpkg-query -W -f '\${Conffiles}\n' wardkeep-kiosk | awk 'NF { print \$1 }'" \
+  "/etc/pam.d/wardkeep-kiosk"
+check "the installed configuration passes 'wardkeep config check'" \
+  "wardkeep config check"
+expect "/etc/credstore.encrypted is made for the sealed key, root only" \
+  "stat -c '%a %U:%G' /etc/credstore.encrypted" "700 root:root"
+
+# Units.
+# verify also looks up each unit's man pages; wardkeep-kiosk(1) comes with the kiosk.
+man_check=--man=yes
+[ $has_kiosk = yes ] || man_check=--man=no
+check "systemd-analyze verify wardkeep-kiosk.service" \
+  "systemd-analyze verify $man_check wardkeep-kiosk.service"
+expect "the kiosk session is not enabled by the install" \
+  "systemctl is-enabled wardkeep-kiosk.service" "disabled"
+expect "the kiosk session is not started by the install" \
+  "systemctl is-active wardkeep-kiosk.service" "inactive"
+
+if [ $has_daemon = yes ]; then
+  check "systemd-analyze verify wardkeepd.service" "systemd-analyze verify wardkeepd.service"
+  expect "the daemon is enabled by the install" "systemctl is-enabled wardkeepd.service" "enabled"
+  check "wardkeepd --check-config" "wardkeepd --check-config"
+fi
+
+# --- key provisioning, as the README says -----------------------------------------------
+log "provisioning the key (wardkeep key init; systemd-creds encrypt; shred)"
+check "wardkeep key init" "wardkeep key init >/root/key-init.txt"
+check "its output says how to seal the key for this machine" \
+  "grep -F 'systemd-creds encrypt --name=wardkeep.key --with-key=auto /etc/wardkeep/wardkeep.key' /root/key-init.txt"
+public=$(box 'wardkeep key public' 2>/dev/null || true)
+check "the key is sealed to this machine" \
+  "systemd-creds encrypt --name=wardkeep.key --with-key=auto /etc/wardkeep/wardkeep.key /etc/credstore.encrypted/wardkeep.key 2>/dev/null"
+check "the plain key file is shredded" "shred -u /etc/wardkeep/wardkeep.key"
+# A service sees the sealed key as its credential, and derives the same public key from it.
+expect "a unit with LoadCredentialEncrypted=wardkeep.key reads the sealed key" \
+  "systemd-run --quiet --pipe --wait -p LoadCredentialEncrypted=wardkeep.key wardkeep key public" \
+  "$public"
+expect "... also as the kiosk's user" \
+  "systemd-run --quiet --pipe --wait -p User=wardkeep-kiosk -p LoadCredentialEncrypted=wardkeep.key wardkeep key public" \
+  "$public"
+
+if [ $has_daemon = yes ]; then
+  check "systemctl restart wardkeepd" "systemctl restart wardkeepd"
+  check "the daemon is running" "sleep 2; systemctl is-active wardkeepd"
+  expect "state folder /var/lib/wardkeep (StateDirectory): 0710 wardkeep:wardkeep" \
+    "stat -c '%a %U:%G' /var/lib/wardkeep" "710 wardkeep:wardkeep"
+  check "wardkeep status answers" "wardkeep status"
+  check "the kiosk's user can use the control socket" \
+    "setpriv --reuid=wardkeep-kiosk --regid=wardkeep-kiosk --init-groups wardkeep status"
+fi
+
+# The kiosk session, enabled as the README says.
+check "systemctl enable wardkeep-kiosk.service" "systemctl enable wardkeep-kiosk.service"
+check "... makes the kiosk part of the graphical boot" \
+  "test -L /etc/systemd/system/graphical.target.wants/wardkeep-kiosk.service"
+expect "... which is the default target" "systemctl get-default" "graphical.target"
+
+# --- upgrade: the same packages again keep a changed configuration -----------------------
+log "reinstalling over the installed packages (the upgrade path)"
+box "sed -i 's/^name = .*/name = Ward 7A (edited on this machine)/' /etc/wardkeep/wardkeep.conf"
+if box 'cd /root/debs && dpkg -i ./wardkeep_*.deb ./wardkeep-kiosk_*.deb </dev/null' \
+     >"$work/upgrade.log" 2>&1; then
+  pass "reinstalling works"
+else
+  fail "reinstalling works:"
+  tail -20 "$work/upgrade.log" | sed 's/^/     /'
+fi
+check "a changed /etc/wardkeep/wardkeep.conf is kept" \
+  "grep -qx 'name = Ward 7A (edited on this machine)' /etc/wardkeep/wardkeep.conf"
+expect "the enabled kiosk session stays enabled" \
+  "systemctl is-enabled wardkeep-kiosk.service" "enabled"
+if [ $has_daemon = yes ]; then
+  check "the daemon runs again after the upgrade" "sleep 2; systemctl is-active wardkeepd"
+fi
+
+# --- remove and purge, as README "Removing" says ----------------------------------------
+# Something in the state folder stands for the snapshots (the daemon writes real ones).
+box 'mkdir -p /var/lib/wardkeep/snapshots /var/lib/wardkeep-kiosk && touch /var/lib/wardkeep/snapshots/000000000001.wks'
+log "apt-get remove wardkeep-kiosk wardkeep"
+check "remove works" "apt-get remove -y wardkeep-kiosk wardkeep >/dev/null 2>&1"
+check "remove deletes the programs" "! test -e /usr/bin/wardkeep"
+check "remove keeps the configuration" "test -f /etc/wardkeep/wardkeep.conf"
+check "remove keeps the snapshots" "test -f /var/lib/wardkeep/snapshots/000000000001.wks"
+check "remove keeps the users" "getent passwd wardkeep && getent passwd wardkeep-kiosk"
+expect "remove leaves no kiosk session" "systemctl is-active wardkeep-kiosk.service" "inactive"
+if [ $has_daemon = yes ]; then
+  expect "remove stops the daemon" "systemctl is-active wardkeepd.service" "inactive"
+fi
+
+log "apt-get purge wardkeep-kiosk wardkeep"
+check "purge works" "apt-get purge -y wardkeep-kiosk wardkeep >/dev/null 2>&1"
+check "purge deletes the configuration and its folder" "! test -e /etc/wardkeep"
+check "purge deletes the state folder and every snapshot" "! test -e /var/lib/wardkeep"
+check "purge deletes the kiosk user's home" "! test -e /var/lib/wardkeep-kiosk"
+check "purge keeps the sealed key (the administrator's)" \
+  "test -f /etc/credstore.encrypted/wardkeep.key"
+check "purge keeps the users (their ids may still own files)" \
+  "getent passwd wardkeep && getent passwd wardkeep-kiosk"
+check "purge leaves no unit enabled" \
+  "! find /etc/systemd/system -name 'wardkeep*' | grep -q ."
+
+[ $has_daemon = yes ] || log "wardkeepd is not in this tree yet: its checks did not run"
+[ $has_kiosk = yes ] || log "wardkeep-kiosk is not in this tree yet: its checks did not run"
+printf '%d passed, %d failed\n' $((checks - failures)) "$failures"
+[ "$failures" -eq 0 ]
