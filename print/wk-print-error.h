@@ -21,6 +21,8 @@ G_BEGIN_DECLS
  * @WK_PRINT_ERROR_UNSUPPORTED_VERSION: a chart code is of a format version this
  *   program does not read
  * @WK_PRINT_ERROR_UNKNOWN_KEY: a chart code was signed by a key that is not trusted
+ * @WK_PRINT_ERROR_UNREACHABLE: the printer or the CUPS server does not answer
+ * @WK_PRINT_ERROR_NOT_ACCEPTING: the printer is stopped or refuses new jobs
  *
  * Error codes of %WK_PRINT_ERROR.
  */
@@ -35,6 +37,8 @@ typedef enum
   WK_PRINT_ERROR_TRUNCATED,
   WK_PRINT_ERROR_UNSUPPORTED_VERSION,
   WK_PRINT_ERROR_UNKNOWN_KEY,
+  WK_PRINT_ERROR_UNREACHABLE,
+  WK_PRINT_ERROR_NOT_ACCEPTING,
 } WkPrintError;
 
 GQuark wk_print_error_quark (void);

@@ -184,6 +184,31 @@ static const KeySpec schema[] = {
     .doc = "When it ends, written as `start`; after it." },
   { "planned *", "reason", TYPE_STRING, NULL, TRUE,
     .doc = "Why, in words staff understand (\"EPR upgrade\"); shown on screen and in logs." },
+  { "printer *", "order", TYPE_INT, "50", FALSE, .min = 1, .max = 100,
+    .doc = "Which printer documents go to first: the lowest order first, equal orders in file "
+           "order. When one cannot print, the rest of the ward goes to the next (see "
+           "\"Printing\")." },
+  { "printer *", "server", TYPE_STRING, NULL, FALSE,
+    .doc = "For a queue name: the CUPS server, `host:port` or a socket path; not set: this "
+           "machine's CUPS (client.conf, `CUPS_SERVER`, the local socket)." },
+  { "printer *", "media", TYPE_STRING, "A4", FALSE,
+    .doc = "Paper size as CUPS names it (`A4`, `A3`, `Letter`, or a PWG name such as "
+           "`iso_a4_210x297mm`); a printer without it prints on its default paper." },
+  { "printer *", "duplex", TYPE_ENUM, "one-sided", FALSE,
+    .choices = "one-sided|long-edge|short-edge",
+    .doc = "Print on one side, or on both sides turned on the long or short edge; a printer "
+           "that cannot prints one-sided." },
+  { "printer *", "mono", TYPE_BOOLEAN, "false", FALSE,
+    .doc = "Print in black and white (charts are designed to read in black and white)." },
+  { "printer *", "connect-timeout", TYPE_DURATION, "10s", FALSE, .min = 500, .max = 300000,
+    .doc = "How long connecting to the printer (or CUPS), or waiting for its answer, may take "
+           "before it counts as not responding." },
+  { "printer *", "failover-after", TYPE_DURATION, "2min", FALSE, .min = 1000, .max = 3600000,
+    .doc = "How long the printer may print nothing of ours while jobs wait (out of paper, jam, "
+           "not responding) before the rest goes to the next printer." },
+  { "printer *", "retries", TYPE_INT, "2", FALSE, .max = 10,
+    .doc = "How many more times a refused submission or a failed job is tried on this printer "
+           "before it counts as failed." },
 };
 
 struct _WkConfig

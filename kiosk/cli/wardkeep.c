@@ -20,6 +20,8 @@ static const WkCliCommand commands[] = {
     "create the kiosk's master key, or print the public key that verifies its charts", wk_cli_key },
   { "snapshot", "list | verify [FILE] | export --format json FILE [--config FILE]",
     "list and verify the encrypted snapshots, or decrypt one to standard output", wk_cli_snapshot },
+  { "printers", "[--config FILE]",
+    "list the printers in the order charts go to them, and their state", wk_cli_printers },
 };
 
 /* A command's summary, wrapped under it at column 22 (help2man makes the man page of it). */
