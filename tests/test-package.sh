@@ -291,6 +291,47 @@ check "... makes the kiosk part of the graphical boot" \
   "test -L /etc/systemd/system/graphical.target.wants/wardkeep-kiosk.service"
 expect "... which is the default target" "systemctl get-default" "graphical.target"
 
+# --- the kiosk session, as far as a container can run it --------------------------------
+# A container has no virtual terminal and no GPU: a drop-in runs the unit without tty1
+# and puts cage on wlroots' headless backend with software rendering. The rest is the
+# unit as shipped: its user, PAM and logind session, credential, and restarts.
+log "starting the kiosk session (headless: no tty1, no GPU in a container)"
+box 'mkdir -p /etc/systemd/system/wardkeep-kiosk.service.d
+printf "%s\n" "[Unit]" "ConditionPathExists=" "[Service]" "TTYPath=" "StandardInput=null" \
+  "Environment=WLR_BACKENDS=headless WLR_LIBINPUT_NO_DEVICES=1 WLR_RENDERER=pixman" \
+  >/etc/systemd/system/wardkeep-kiosk.service.d/container.conf
+systemctl daemon-reload'
+check "systemctl start wardkeep-kiosk" "systemctl start wardkeep-kiosk.service"
+check "... opens a logind session of the user wardkeep-kiosk" \
+  "sleep 1; journalctl -b -u systemd-logind | grep -q 'New session .* of user wardkeep-kiosk'"
+# restarted DESCRIPTION COMMAND: once COMMAND has run, the unit's restart counter grows.
+restarted () {
+  check "$1" 'before=$(systemctl show -P NRestarts wardkeep-kiosk)
+    '"$2"'
+    for i in $(seq 50); do
+      [ "$(systemctl show -P NRestarts wardkeep-kiosk)" -gt "$before" ] && exit 0
+      sleep 0.2
+    done
+    exit 1'
+}
+if [ $has_kiosk = yes ]; then
+  check "... runs wardkeep-kiosk under cage, as wardkeep-kiosk, on Wayland" \
+    'for i in $(seq 50); do p=$(pgrep -u wardkeep-kiosk -x wardkeep-kiosk) && break; sleep 0.2; done
+     [ -n "$p" ] && tr "\0" "\n" </proc/$p/environ | grep -q "^WAYLAND_DISPLAY="'
+  check "... with the sealed key as its credential" \
+    "test -s /run/credentials/wardkeep-kiosk.service/wardkeep.key"
+  restarted "... and is restarted when wardkeep-kiosk is killed" \
+    "pkill -KILL -u wardkeep-kiosk -x wardkeep-kiosk"
+else
+  restarted "... and is restarted when its program stops (no wardkeep-kiosk in this tree)" ":"
+fi
+restarted "... and when cage is killed" "sleep 1; pkill -KILL -u wardkeep-kiosk -x cage"
+if [ $has_kiosk = yes ]; then
+  kiosk_pid=$(box 'sleep 3; systemctl show -P MainPID wardkeep-kiosk' 2>/dev/null || true)
+else
+  box 'systemctl stop wardkeep-kiosk.service'
+fi
+
 # --- upgrade: the same packages again keep a changed configuration -----------------------
 log "reinstalling over the installed packages (the upgrade path)"
 box "sed -i 's/^name = .*/name = Ward 7A (edited on this machine)/' /etc/wardkeep/wardkeep.conf"
@@ -305,6 +346,14 @@ check "a changed /etc/wardkeep/wardkeep.conf is kept" \
   "grep -qx 'name = Ward 7A (edited on this machine)' /etc/wardkeep/wardkeep.conf"
 expect "the enabled kiosk session stays enabled" \
   "systemctl is-enabled wardkeep-kiosk.service" "enabled"
+if [ $has_kiosk = yes ]; then
+  check "the running kiosk session is restarted (new programs)" \
+    '[ "$(systemctl show -P MainPID wardkeep-kiosk)" != '"${kiosk_pid:-0}"' ] && systemctl is-active wardkeep-kiosk'
+else
+  expect "a stopped kiosk session is not started by an upgrade" \
+    "systemctl is-active wardkeep-kiosk.service" "inactive"
+fi
+
 if [ $has_daemon = yes ]; then
   check "the daemon runs again after the upgrade" "sleep 2; systemctl is-active wardkeepd"
 fi
@@ -318,7 +367,7 @@ check "remove deletes the programs" "! test -e /usr/bin/wardkeep"
 check "remove keeps the configuration" "test -f /etc/wardkeep/wardkeep.conf"
 check "remove keeps the snapshots" "test -f /var/lib/wardkeep/snapshots/000000000001.wks"
 check "remove keeps the users" "getent passwd wardkeep && getent passwd wardkeep-kiosk"
-expect "remove leaves no kiosk session" "systemctl is-active wardkeep-kiosk.service" "inactive"
+expect "remove stops the kiosk session" "systemctl is-active wardkeep-kiosk.service" "inactive"
 if [ $has_daemon = yes ]; then
   expect "remove stops the daemon" "systemctl is-active wardkeepd.service" "inactive"
 fi
@@ -333,7 +382,7 @@ check "purge keeps the sealed key (the administrator's)" \
 check "purge keeps the users (their ids may still own files)" \
   "getent passwd wardkeep && getent passwd wardkeep-kiosk"
 check "purge leaves no unit enabled" \
-  "! find /etc/systemd/system -name 'wardkeep*' | grep -q ."
+  "! find /etc/systemd/system -type l -name 'wardkeep*' | grep -q ."
 
 [ $has_daemon = yes ] || log "wardkeepd is not in this tree yet: its checks did not run"
 [ $has_kiosk = yes ] || log "wardkeep-kiosk is not in this tree yet: its checks did not run"
