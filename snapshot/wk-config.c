@@ -5,9 +5,11 @@
 
 #include "wk-config.h"
 
+#include "wk-mllp-listener.h"
 #include "wk-probe.h"
 #include "wk-snapshot-error.h"
 
+#include <gio/gio.h>
 #include <string.h>
 
 typedef enum
@@ -54,6 +56,8 @@ static char *check_probe_group (GKeyFile *file, const char *group, const char **
 static char *check_planned_group (GKeyFile *file, const char *group, const char **key);
 static char *check_ward_list (const char *value);
 static char *check_code (const char *value);
+static char *check_listen_address (const char *value);
+static char *check_allow_list (const char *value);
 
 /* The groups, in the order the reference lists them. */
 static const GroupSpec groups[] = {
@@ -64,6 +68,7 @@ static const GroupSpec groups[] = {
   { "chart", "Paper drug charts and the ward census." },
   { "hl7", "How the HL7 feed is read (see \"The HL7 feed\"): which wards are kept, and how this "
            "trust's feed spells identifiers and locations." },
+  { "feed", "The HL7 v2 feed the kiosk listens for over MLLP (see \"The HL7 feed\")." },
   { "printer *",
     "One group per printer the ward can print to, `[printer NAME]`; NAME is how screens "
     "and logs call it." },
@@ -140,6 +145,31 @@ static const KeySpec schema[] = {
   { "hl7", "default-charset", TYPE_ENUM, "ascii", FALSE, .choices = "ascii|utf-8|8859-1",
     .doc = "The character set of a message without MSH-18 (HL7's default is ASCII); text that "
            "does not decode is refused." },
+  { "feed", "address", TYPE_STRING, "*", FALSE, .check = check_listen_address,
+    .doc = "The address to listen on: `*` for every address (IPv4 and IPv6), or one such as "
+           "`10.1.2.3`." },
+  { "feed", "port", TYPE_INT, "2575", FALSE, .min = 0, .max = 65535,
+    .doc = "The TCP port (2575 is HL7's); 0 picks a free one, which the status shows." },
+  { "feed", "allow", TYPE_STRING, "127.0.0.1, ::1", FALSE, .check = check_allow_list,
+    .doc = "The peers that may send the feed: addresses or networks (`10.1.2.0/24`), "
+           "separated by commas, or `*` for any. Other peers are disconnected at once and "
+           "logged." },
+  { "feed", "tls-certificate", TYPE_STRING, NULL, FALSE,
+    .doc = "The kiosk's TLS certificate (PEM); when set, with `tls-key`, the feed is MLLP over "
+           "TLS and plain connections fail." },
+  { "feed", "tls-key", TYPE_STRING, NULL, FALSE,
+    .doc = "The private key of `tls-certificate` (PEM), readable only by wardkeep." },
+  { "feed", "tls-client-ca", TYPE_STRING, NULL, FALSE,
+    .doc = "When set, peers must present a client certificate signed by a CA in this file "
+           "(PEM); others fail the TLS handshake." },
+  { "feed", "idle-timeout", TYPE_DURATION, "15min", FALSE, .min = 1000, .max = 86400000,
+    .doc = "A connection on which nothing arrives or leaves for this long is closed (interface "
+           "engines reconnect when they next send)." },
+  { "feed", "frame-timeout", TYPE_DURATION, "30s", FALSE, .min = 100, .max = 3600000,
+    .doc = "A message begun (0x0B) must end (0x1C 0x0D) within this long, or the connection is "
+           "closed and the partial message dropped." },
+  { "feed", "max-connections", TYPE_INT, "64", FALSE, .min = 1, .max = 4096,
+    .doc = "How many feed connections may be open at once; more are disconnected at once." },
   { "printer *", "uri", TYPE_STRING, NULL, TRUE,
     .doc = "The CUPS queue name, or an `ipp://` / `ipps://` URI of the printer." },
   { "printer *", "description", TYPE_STRING, NULL, FALSE,
@@ -400,6 +430,30 @@ check_timezone (const char *value)
   if (tz == NULL)
     return g_strdup ("expected a time zone name from the tz database, e.g. Europe/London");
   g_time_zone_unref (tz);
+  return NULL;
+}
+
+static char *
+check_listen_address (const char *value)
+{
+  GInetAddress *address;
+
+  if (strcmp (value, "*") == 0)
+    return NULL;
+  address = g_inet_address_new_from_string (value);
+  if (address == NULL)
+    return g_strdup ("expected `*` or an IP address such as 10.1.2.3 or ::1");
+  g_object_unref (address);
+  return NULL;
+}
+
+static char *
+check_allow_list (const char *value)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!wk_mllp_parse_allow_list (value, NULL, &error))
+    return g_strdup (error->message);
   return NULL;
 }
 
