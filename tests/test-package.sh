@@ -113,6 +113,8 @@ contents_has "${debs[0]}" /etc/wardkeep/wardkeep.conf -rw-r--r-- root/root
 contents_has "${debs[0]}" /usr/lib/sysusers.d/wardkeep.conf -rw-r--r-- root/root
 contents_has "${debs[0]}" /usr/lib/tmpfiles.d/wardkeep.conf -rw-r--r-- root/root
 contents_has "${debs[0]}" /usr/share/man/man1/wardkeep.1.gz -rw-r--r-- root/root
+contents_has "${debs[0]}" /usr/bin/wardkeep-sim -rwxr-xr-x root/root
+contents_has "${debs[0]}" /usr/share/man/man1/wardkeep-sim.1.gz -rw-r--r-- root/root
 contents_has "${debs[1]}" /lib/systemd/system/wardkeep-kiosk.service -rw-r--r-- root/root
 contents_has "${debs[1]}" /etc/pam.d/wardkeep-kiosk -rw-r--r-- root/root
 contents_has "${debs[1]}" /usr/lib/sysusers.d/wardkeep-kiosk.conf -rw-r--r-- root/root
@@ -211,9 +213,12 @@ expect "dpkg says both are installed" \
   "wardkeep install ok installed
 wardkeep-kiosk install ok installed"
 expect "wardkeep --version" "wardkeep --version" "wardkeep $version"
-check "man wardkeep renders without warnings" \
-  'test -z "$(MANWIDTH=80 man --warnings -E UTF-8 -l /usr/share/man/man1/wardkeep.1.gz 2>&1 >/dev/null)"'
-check "man wardkeep finds the page" "man -w wardkeep"
+check "wardkeep-sim runs" "wardkeep-sim --help | grep -q 'simulated'"
+for page in wardkeep.1 wardkeep-sim.1; do
+  check "man ${page%.*} renders without warnings" \
+    'test -z "$(MANWIDTH=80 man --warnings -E UTF-8 -l /usr/share/man/man'"${page##*.}/$page"'.gz 2>&1 >/dev/null)"'
+  check "man ${page%.*} finds the page" "man -w ${page%.*}"
+done
 
 # Users and groups.
 expect "system user wardkeep: no login shell, home is the state folder" \
