@@ -16,6 +16,7 @@
 #include "wk-administration.h"
 #include "wk-allergy.h"
 #include "wk-bed.h"
+#include "wk-chart-facts.h"
 #include "wk-chart-id.h"
 #include "wk-chart-payload.h"
 #include "wk-chart-private.h"
@@ -50,14 +51,13 @@
 
 #define DRILL_TEXT "DRILL — NOT FOR CLINICAL USE"
 
-typedef enum
-{
-  SECTION_REGULAR,
-  SECTION_PRN,
-  SECTION_ONCE,
-  SECTION_STOPPED,
-  N_SECTIONS,
-} Section;
+/* Sections are the shared ones of wk-chart-facts.h, so that the screen lists the same. */
+typedef WkChartSection Section;
+#define SECTION_REGULAR WK_CHART_SECTION_REGULAR
+#define SECTION_PRN WK_CHART_SECTION_PRN
+#define SECTION_ONCE WK_CHART_SECTION_ONCE
+#define SECTION_STOPPED WK_CHART_SECTION_STOPPED
+#define N_SECTIONS WK_CHART_N_SECTIONS
 
 struct _WkChartRenderer
 {
@@ -267,37 +267,6 @@ format_age (gint64 seconds)
                           (int)(seconds % 86400 / 3600));
 }
 
-/* A number as prescribed: no trailing zeros ("1.0 mg" reads as 10 mg), never "1e3". */
-static char *
-format_number (double value)
-{
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-
-  return g_strdup (g_ascii_formatd (buf, sizeof buf, "%.10g", value));
-}
-
-static char *
-format_dose (const WkOrder *order)
-{
-  g_autofree char *dose = format_number (order->dose);
-
-  if (order->dose_max > order->dose)
-    {
-      g_autofree char *max = format_number (order->dose_max);
-
-      return g_strdup_printf ("%s to %s %s", dose, max, order->dose_unit);
-    }
-  return g_strdup_printf ("%s %s", dose, order->dose_unit);
-}
-
-static char *
-format_interval (int minutes)
-{
-  if (minutes % 60 == 0)
-    return g_strdup_printf ("%d hour%s", minutes / 60, minutes == 60 ? "" : "s");
-  return g_strdup_printf ("%d min", minutes);
-}
-
 static char *
 format_patient_name (const WkPatient *patient)
 {
@@ -500,32 +469,6 @@ dup_ward_name (WkModel *model, const char *ward_id)
   return format_ward (ward_id, ward != NULL ? ward->name : NULL);
 }
 
-/* Which section an order is printed in, or -1 when it is not printed at all. */
-static int
-section_of (WkChartRenderer *renderer, const WkOrder *order, const WkAdministration *last_given)
-{
-  gint64 recent = renderer->snapshot_at - renderer->stopped_window;
-
-  if (order->status == WK_ORDER_DISCONTINUED)
-    return order->status_at >= recent && order->status_at > 0 ? SECTION_STOPPED : -1;
-  /* A course that has run its length is stopped too. */
-  if (order->stop_at > 0 && order->stop_at <= renderer->snapshot_at)
-    return order->stop_at >= recent ? SECTION_STOPPED : -1;
-  switch (order->kind)
-    {
-    case WK_ORDER_REGULAR:
-      return SECTION_REGULAR;
-    case WK_ORDER_PRN:
-      return SECTION_PRN;
-    case WK_ORDER_ONCE:
-      /* A once-only dose given long ago is done with. */
-      if (last_given != NULL && last_given->at >= order->start_at && last_given->at < recent)
-        return -1;
-      return SECTION_ONCE;
-    }
-  return -1;
-}
-
 static ChartData *
 load_chart_data (WkChartRenderer *renderer, WkModel *model, gint64 patient_id, GError **error)
 {
@@ -568,7 +511,7 @@ load_chart_data (WkChartRenderer *renderer, WkModel *model, gint64 patient_id, G
           g_propagate_error (error, g_steal_pointer (&local_error));
           return NULL;
         }
-      section = section_of (renderer, order, last);
+      section = wk_chart_section_of (order, last, renderer->snapshot_at, renderer->stopped_window);
       if (section < 0)
         continue;
       chart_order = g_new0 (ChartOrder, 1);
@@ -668,7 +611,7 @@ build_chart_header (WkChartRenderer *renderer, ChartData *data)
   fields[4][0] = g_strdup ("Weight");
   if (patient->weight_kg > 0)
     {
-      g_autofree char *kg = format_number (round (patient->weight_kg * 10) / 10);
+      g_autofree char *kg = wk_chart_format_number (round (patient->weight_kg * 10) / 10);
       g_autofree char *when
           = patient->weight_at > 0 ? format_date (renderer, patient->weight_at) : NULL;
 
@@ -881,7 +824,7 @@ add_order_text (WkChartRenderer  *renderer,
 {
   const WkOrder   *order = entry->order;
   double           width = TEXT_COLUMN - 8, y = ROW_PAD;
-  g_autofree char *dose = format_dose (order);
+  g_autofree char *dose = wk_chart_format_dose (order);
   g_autofree char *markup = NULL;
   g_autofree char *start = format_short (renderer, order->start_at);
   WkChartTextStyle style = style_of (10.5, TRUE, 6);
@@ -914,7 +857,7 @@ add_order_text (WkChartRenderer  *renderer,
       g_clear_pointer (&markup, g_free);
       if (order->min_interval_min > 0)
         {
-          g_autofree char *interval = format_interval (order->min_interval_min);
+          g_autofree char *interval = wk_chart_format_interval (order->min_interval_min);
 
           g_string_append_printf (limits, "At least %s between doses", interval);
         }
@@ -922,7 +865,7 @@ add_order_text (WkChartRenderer  *renderer,
         g_string_append (limits, "Minimum interval not stated");
       if (order->prn_max_24h > 0)
         {
-          g_autofree char *max = format_number (order->prn_max_24h);
+          g_autofree char *max = wk_chart_format_number (order->prn_max_24h);
 
           g_string_append_printf (limits, " · at most %s %s in 24 h", max, order->dose_unit);
         }
@@ -965,7 +908,7 @@ add_order_text (WkChartRenderer  *renderer,
       if (entry->last_given != NULL)
         {
           g_autofree char *at = format_short (renderer, entry->last_given->at);
-          g_autofree char *given = format_number (entry->last_given->dose);
+          g_autofree char *given = wk_chart_format_number (entry->last_given->dose);
 
           markup = g_markup_printf_escaped ("Last given %s (%s %s)", at, given,
                                             entry->last_given->dose_unit != NULL

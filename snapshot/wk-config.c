@@ -58,6 +58,7 @@ static char *check_ward_list (const char *value);
 static char *check_code (const char *value);
 static char *check_listen_address (const char *value);
 static char *check_allow_list (const char *value);
+static char *check_pin_hash (const char *value);
 
 /* The groups, in the order the reference lists them. */
 static const GroupSpec groups[] = {
@@ -84,6 +85,8 @@ static const GroupSpec groups[] = {
     "One group per planned downtime window, `[planned NAME]`: charts print at "
     "`[monitor] planned-lead-time` before it starts.",
     check_planned_group },
+  { "daemon", "The daemon wardkeepd (see \"Status and control\" and \"Outage behaviour\")." },
+  { "kiosk", "The ward's touch screen, `wardkeep-kiosk` (see \"The kiosk\")." },
 };
 
 /* Every setting. Adding one here documents it (`wardkeep config reference`, which the
@@ -239,6 +242,38 @@ static const KeySpec schema[] = {
   { "printer *", "retries", TYPE_INT, "2", FALSE, .max = 10,
     .doc = "How many more times a refused submission or a failed job is tried on this printer "
            "before it counts as failed." },
+  { "daemon", "control-socket", TYPE_STRING, "/run/wardkeep/control", FALSE,
+    .doc = "The Unix socket where the daemon answers the kiosk, `wardkeep` and scripts (mode "
+           "0660)." },
+  { "daemon", "control-group", TYPE_STRING, NULL, FALSE,
+    .doc = "The group given the control socket: its members may use it. Not set: the daemon's "
+           "own group (`wardkeep` under systemd)." },
+  { "daemon", "state-directory", TYPE_STRING, "/var/lib/wardkeep", FALSE,
+    .doc = "Where the daemon keeps what it must remember across a restart: the downtime "
+           "episode it is in and where its print stands (no patient data)." },
+  { "kiosk", "ward-pin", TYPE_STRING, NULL, FALSE, .check = check_pin_hash,
+    .doc = "The ward PIN that unlocks the kiosk, as the Argon2id hash `wardkeep kiosk hash-pin` "
+           "prints. Not set: nobody can unlock it (it shows the status and the census only)." },
+  { "kiosk", "admin-pin", TYPE_STRING, NULL, FALSE, .check = check_pin_hash,
+    .doc = "The PIN of the nurse in charge and IT, which declares and ends downtime and starts "
+           "and stops drills, as an Argon2id hash (`wardkeep kiosk hash-pin --admin`). Not set: "
+           "the kiosk offers none of these." },
+  { "kiosk", "lock-after", TYPE_DURATION, "2min", FALSE, .min = 10000, .max = 3600000,
+    .doc = "The kiosk locks after this long without a touch or a key press." },
+  { "kiosk", "lock-screen-names", TYPE_BOOLEAN, "false", FALSE,
+    .doc = "Whether the locked screen's census shows names and NHS numbers; otherwise only beds, "
+           "allergy markers and numbers of medicines." },
+  { "kiosk", "stale-data-warning", TYPE_DURATION, "15min", FALSE, .min = 60000, .max = 86400000,
+    .doc = "\"Data as of\" turns to a warning colour when the data shown is older than this (not "
+           "while the daemon says the snapshot holds every message of a quiet feed)." },
+  { "kiosk", "pin-attempts", TYPE_INT, "5", FALSE, .min = 3, .max = 20,
+    .doc = "Wrong PINs in a row before unlocking is blocked." },
+  { "kiosk", "pin-lockout", TYPE_DURATION, "5min", FALSE, .min = 30000, .max = 86400000,
+    .doc = "How long unlocking is blocked after `pin-attempts` wrong PINs; doubled for each "
+           "further block until a right PIN is entered (at most a day)." },
+  { "kiosk", "state-directory", TYPE_STRING, "/var/lib/wardkeep-kiosk", FALSE,
+    .doc = "Where the kiosk keeps its count of wrong PINs, so that a restart does not reset it; "
+           "writable by the kiosk's user only." },
 };
 
 struct _WkConfig
@@ -419,6 +454,17 @@ check_code (const char *value)
   for (const char *p = value; *p != '\0'; p++)
     if (g_ascii_iscntrl (*p) || strchr ("|^~\\&", *p) != NULL)
       return g_strdup ("expected a code without control characters or HL7 delimiters");
+  return NULL;
+}
+
+/* An Argon2id string as libsodium's crypto_pwhash_str() writes it. */
+static char *
+check_pin_hash (const char *value)
+{
+  if (!g_str_has_prefix (value, "$argon2id$v=") || strlen (value) >= 128
+      || strstr (value, "$m=") == NULL || strchr (value, ' ') != NULL)
+    return g_strdup ("expected an Argon2id hash such as `$argon2id$v=19$m=65536,t=2,p=1$...`, "
+                     "as printed by `wardkeep kiosk hash-pin`; never the PIN itself");
   return NULL;
 }
 

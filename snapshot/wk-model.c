@@ -118,14 +118,8 @@ migrate (WkModel *self, GError **error)
     }
   if (version == WK_MODEL_SCHEMA_VERSION)
     return TRUE;
-  if (self->read_only)
-    {
-      g_set_error (error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_UNSUPPORTED_VERSION,
-                   "The ward model has the old schema version %d and is opened read-only, so "
-                   "it cannot be brought up to version %d",
-                   version, WK_MODEL_SCHEMA_VERSION);
-      return FALSE;
-    }
+  /* A read-only model migrates too: its image is a private copy in memory (a snapshot
+   * written by an older wardkeep), and query_only is set only after the migration. */
 
   names = g_resource_enumerate_children (wk_snapshot_get_resource (), SCHEMA_PATH,
                                          G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
@@ -194,8 +188,7 @@ model_open (guint8 *data, gsize size, gboolean read_only, gboolean check, GError
   /* A serialized model is handed to SQLite, which frees it when the model closes. */
   if (data != NULL)
     {
-      unsigned flags = SQLITE_DESERIALIZE_FREEONCLOSE
-                       | (read_only ? SQLITE_DESERIALIZE_READONLY : SQLITE_DESERIALIZE_RESIZEABLE);
+      unsigned flags = SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE;
 
       rc = sqlite3_deserialize (self->db, "main", data, size, size, flags);
       if (rc != SQLITE_OK)
@@ -220,6 +213,10 @@ model_open (guint8 *data, gsize size, gboolean read_only, gboolean check, GError
       && !exec_sql (self, "PRAGMA journal_mode = MEMORY", "Cannot configure the ward model", error))
     return NULL;
   if (!migrate (self, error))
+    return NULL;
+  /* Read-only from here on: every change is refused (SQLITE_READONLY). */
+  if (read_only
+      && !exec_sql (self, "PRAGMA query_only = ON", "Cannot configure the ward model", error))
     return NULL;
   if (data != NULL && check
       && !exec_sql (self, "PRAGMA quick_check", "The ward model failed its integrity check", error))

@@ -6,7 +6,7 @@
 set -eu
 top=$1
 fields='nhs_number|hospital_number|family_name|given_names|birth_date|weight_kg|consultant|visit_number|->substance|->reaction|->drug|->instructions|->prescriber|->by_whom'
-calls='g_(debug|info|message|warning|critical|error|log|log_structured|print|printerr)[[:space:]]*\('
+calls='(g_(debug|info|message|warning|critical|error|log|log_structured|print|printerr)|wk_audit)[[:space:]]*\('
 # A log call and its arguments may span lines: join each statement onto one line first.
 found=$(find "$top/snapshot" "$top/print" "$top/kiosk" -name '*.c' -print0 2>/dev/null \
   | xargs -0 -r awk -v calls="$calls" -v fields="$fields" '

@@ -22,6 +22,9 @@ static const WkCliCommand commands[] = {
     "list and verify the encrypted snapshots, or decrypt one to standard output", wk_cli_snapshot },
   { "printers", "[--config FILE]",
     "list the printers in the order charts go to them, and their state", wk_cli_printers },
+  { "print", "census | chart PATIENT | ward [--printer NAME] [--drill] [--pdf FILE]",
+    "print the ward, the census or one patient's chart (through the daemon when it runs)",
+    wk_cli_print },
 };
 
 /* A command's summary, wrapped under it at column 22 (help2man makes the man page of it). */

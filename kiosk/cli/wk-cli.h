@@ -34,6 +34,7 @@ int wk_cli_config (int argc, char **argv);
 int wk_cli_verify_qr (int argc, char **argv);
 int wk_cli_key (int argc, char **argv);
 int wk_cli_snapshot (int argc, char **argv);
+int wk_cli_print (int argc, char **argv);
 int wk_cli_printers (int argc, char **argv);
 
 gboolean  wk_cli_parse (GOptionContext *context, int *argc, char ***argv);

@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* wk-admin-view.c — declare or end downtime, start or stop a drill, with the admin PIN.
+ *
+ * Only what makes sense now is offered: a downtime can be declared unless the ward is
+ * already on paper, a declared downtime ended, a drill started while the ward is
+ * online and stopped while one runs. The daemon decides in the end (it refuses a drill
+ * during a real downtime, for one) and the view shows its answer in words. */
+
+#define G_LOG_DOMAIN "wardkeep-kiosk"
+
+#include "wk-admin-view.h"
+
+#include "wk-kiosk-format.h"
+#include "wk-pin-pad.h"
+
+#include <glib/gi18n.h>
+
+struct _WkAdminView
+{
+  GtkWidget parent_instance;
+
+  WkKiosk      *kiosk;
+  GCancellable *cancellable;
+  gboolean      busy;
+
+  GtkWidget *declare_button;
+  GtkWidget *end_button;
+  GtkWidget *drill_button;
+  GtkWidget *stop_button;
+  GtkWidget *scenario_dropdown;
+  GtkWidget *reason_entry;
+  GtkWidget *who_entry;
+  GtkLabel  *message_label;
+  WkPinPad  *pad;
+};
+
+G_DEFINE_FINAL_TYPE (WkAdminView, wk_admin_view, GTK_TYPE_WIDGET)
+
+static const char *const scenarios[] = { "outage", "planned", "printer-failure" };
+
+static void
+set_message (WkAdminView *self, const char *message)
+{
+  gtk_label_set_text (self->message_label, message != NULL ? message : "");
+}
+
+/* Offers what the ward's mode allows, and picks the likely one. */
+static void
+update_choices (WkAdminView *self)
+{
+  WkKioskStatus *status = wk_kiosk_get_status (self->kiosk);
+  gboolean       online
+      = status->daemon
+        && (status->mode == WK_KIOSK_MODE_ONLINE || status->mode == WK_KIOSK_MODE_SUSPECT);
+  gboolean declared = status->daemon && status->mode == WK_KIOSK_MODE_DOWNTIME
+                      && g_strcmp0 (status->episode_kind, "manual") == 0;
+  gboolean drill = status->daemon && status->mode == WK_KIOSK_MODE_DRILL;
+
+  gtk_widget_set_sensitive (self->declare_button,
+                            status->daemon && status->mode != WK_KIOSK_MODE_DOWNTIME && !drill);
+  gtk_widget_set_sensitive (self->end_button, declared);
+  gtk_widget_set_sensitive (self->drill_button, online && status->mode == WK_KIOSK_MODE_ONLINE);
+  gtk_widget_set_sensitive (self->scenario_dropdown, online);
+  gtk_widget_set_sensitive (self->stop_button, drill);
+  if (drill)
+    gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->stop_button), TRUE);
+  else if (declared)
+    gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->end_button), TRUE);
+  else
+    gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->declare_button), TRUE);
+  if (!status->daemon)
+    set_message (self, _ ("The wardkeep service is not running: downtime and drills are run by "
+                          "it. Call IT."));
+}
+
+static const char *
+chosen_method (WkAdminView *self)
+{
+  if (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->end_button)))
+    return "downtime.end";
+  if (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->drill_button)))
+    return "drill.start";
+  if (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->stop_button)))
+    return "drill.stop";
+  return "downtime.declare";
+}
+
+static void
+done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  WkAdminView *self = user_data;
+  g_autoptr (GError) error = NULL;
+  WkPinOutcome     outcome;
+  g_autofree char *answer = wk_kiosk_admin_finish (WK_KIOSK (source), result, &outcome, &error);
+  g_autofree char *message = NULL;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self->busy = FALSE;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->pad), TRUE);
+  wk_pin_pad_clear (self->pad);
+  if (answer != NULL)
+    {
+      set_message (self, answer);
+      gtk_editable_set_text (GTK_EDITABLE (self->reason_entry), "");
+      update_choices (self);
+      set_message (self, answer);
+      return;
+    }
+  if (error != NULL)
+    {
+      set_message (self, error->message);
+      return;
+    }
+  switch (outcome.result)
+    {
+    case WK_PIN_RESULT_WRONG:
+      message = g_strdup_printf (
+          g_dngettext (NULL, "Wrong admin PIN. %u more try before it is blocked.",
+                       "Wrong admin PIN. %u more tries before it is blocked.",
+                       outcome.attempts_left),
+          outcome.attempts_left);
+      break;
+    case WK_PIN_RESULT_LOCKED_OUT:
+      {
+        gint64           now = g_get_real_time () / G_USEC_PER_SEC;
+        g_autofree char *at = wk_kiosk_format_clock (wk_kiosk_get_time_zone (self->kiosk),
+                                                     outcome.locked_until, now);
+
+        message = g_strdup_printf (_ ("Too many wrong admin PINs: blocked until %s."), at);
+        break;
+      }
+    case WK_PIN_RESULT_NOT_SET:
+      message = g_strdup (_ ("No admin PIN is set on this kiosk ([kiosk] admin-pin). Ask IT."));
+      break;
+    case WK_PIN_RESULT_OK:
+      break;
+    }
+  set_message (self, message);
+}
+
+static void
+pad_activate_cb (WkPinPad *pad, WkAdminView *self)
+{
+  const char *method = chosen_method (self);
+  guint       scenario = gtk_drop_down_get_selected (GTK_DROP_DOWN (self->scenario_dropdown));
+
+  if (self->busy || self->kiosk == NULL)
+    return;
+  self->busy = TRUE;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->pad), FALSE);
+  set_message (self, _ ("Checking…"));
+  wk_kiosk_admin_async (self->kiosk, method, wk_pin_pad_get_pin (pad),
+                        gtk_editable_get_text (GTK_EDITABLE (self->who_entry)),
+                        gtk_editable_get_text (GTK_EDITABLE (self->reason_entry)),
+                        scenarios[MIN (scenario, G_N_ELEMENTS (scenarios) - 1)], self->cancellable,
+                        done_cb, self);
+}
+
+/**
+ * wk_admin_view_set_kiosk:
+ * @self: the view
+ * @kiosk: the kiosk
+ */
+void
+wk_admin_view_set_kiosk (WkAdminView *self, WkKiosk *kiosk)
+{
+  g_return_if_fail (WK_IS_ADMIN_VIEW (self));
+  g_return_if_fail (self->kiosk == NULL);
+
+  self->kiosk = g_object_ref (kiosk);
+  g_signal_connect_object (kiosk, "notify::status", G_CALLBACK (update_choices), self,
+                           G_CONNECT_SWAPPED);
+  update_choices (self);
+}
+
+/**
+ * wk_admin_view_reset:
+ * @self: the view
+ *
+ * Clears the form, fills in who unlocked the kiosk, offers what the mode allows.
+ */
+void
+wk_admin_view_reset (WkAdminView *self)
+{
+  const char *who;
+
+  g_return_if_fail (WK_IS_ADMIN_VIEW (self));
+
+  wk_pin_pad_clear (self->pad);
+  gtk_editable_set_text (GTK_EDITABLE (self->reason_entry), "");
+  who = self->kiosk != NULL ? wk_kiosk_get_who (self->kiosk) : NULL;
+  gtk_editable_set_text (GTK_EDITABLE (self->who_entry), who != NULL ? who : "");
+  set_message (self, NULL);
+  if (self->kiosk != NULL)
+    update_choices (self);
+  gtk_widget_grab_focus (self->reason_entry);
+}
+
+/**
+ * wk_admin_view_get_message:
+ * @self: the view
+ *
+ * Returns: (transfer none): what the view says about the last request
+ */
+const char *
+wk_admin_view_get_message (WkAdminView *self)
+{
+  g_return_val_if_fail (WK_IS_ADMIN_VIEW (self), NULL);
+  return gtk_label_get_text (self->message_label);
+}
+
+static void
+wk_admin_view_dispose (GObject *object)
+{
+  WkAdminView *self = WK_ADMIN_VIEW (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->kiosk);
+  gtk_widget_dispose_template (GTK_WIDGET (self), WK_TYPE_ADMIN_VIEW);
+  {
+    GtkWidget *child;
+
+    while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+      gtk_widget_unparent (child);
+  }
+  G_OBJECT_CLASS (wk_admin_view_parent_class)->dispose (object);
+}
+
+static void
+wk_admin_view_class_init (WkAdminViewClass *klass)
+{
+  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = wk_admin_view_dispose;
+  g_type_ensure (WK_TYPE_PIN_PAD);
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/wardkeep/Kiosk/wk-admin-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, WkAdminView, declare_button);
+  gtk_widget_class_bind_template_child (widget_class, WkAdminView, end_button);
+  gtk_widget_class_bind_template_child (widget_class, WkAdminView, drill_button);
+  gtk_widget_class_bind_template_child (widget_class, WkAdminView, stop_button);
+  gtk_widget_class_bind_template_child (widget_class, WkAdminView, scenario_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, WkAdminView, reason_entry);
+  gtk_widget_class_bind_template_child (widget_class, WkAdminView, who_entry);
+  gtk_widget_class_bind_template_child (widget_class, WkAdminView, message_label);
+  gtk_widget_class_bind_template_child (widget_class, WkAdminView, pad);
+}
+
+static void
+wk_admin_view_init (WkAdminView *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
+  wk_pin_pad_set_prefix (self->pad, "admin");
+  g_signal_connect (self->pad, "activate", G_CALLBACK (pad_activate_cb), self);
+}
