@@ -123,6 +123,7 @@ if [ $has_daemon = yes ]; then
 fi
 if [ $has_kiosk = yes ]; then
   contents_has "${debs[1]}" /usr/bin/wardkeep-kiosk -rwxr-xr-x root/root
+  contents_has "${debs[1]}" /usr/share/man/man1/wardkeep-kiosk.1.gz -rw-r--r-- root/root
 fi
 
 # --- a throw-away Debian 12 -------------------------------------------------------------
@@ -214,7 +215,9 @@ expect "dpkg says both are installed" \
 wardkeep-kiosk install ok installed"
 expect "wardkeep --version" "wardkeep --version" "wardkeep $version"
 check "wardkeep-sim runs" "wardkeep-sim --help | grep -q 'simulated'"
-for page in wardkeep.1 wardkeep-sim.1; do
+pages=(wardkeep.1 wardkeep-sim.1)
+[ $has_kiosk = yes ] && pages+=(wardkeep-kiosk.1)
+for page in "${pages[@]}"; do
   check "man ${page%.*} renders without warnings" \
     'test -z "$(MANWIDTH=80 man --warnings -E UTF-8 -l /usr/share/man/man'"${page##*.}/$page"'.gz 2>&1 >/dev/null)"'
   check "man ${page%.*} finds the page" "man -w ${page%.*}"
