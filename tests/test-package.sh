@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
-# test-package.sh — builds the Debian packages from this tree, checks them with lintian,
-# installs them on a throw-away Debian 12 booted with systemd (systemd-nspawn, its own
-# network) exactly as README "Installing on a ward machine" says, and checks what an
-# install, key provisioning, an upgrade, remove and purge do.
+# test-package.sh — builds the Debian packages from this tree on a clean Debian 12 with
+# only the declared build dependencies, checks them with lintian, installs them on a
+# throw-away Debian 12 booted with systemd (systemd-nspawn, its own network) as README
+# "Installing on a ward machine" says, and checks what an install, key provisioning, the
+# kiosk session, an upgrade, remove and purge do.
 #
 #   test-package.sh SOURCE_DIR WORK_DIR CACHE_DIR
 #
-# Needs root, dpkg-buildpackage, lintian, mmdebstrap and systemd-nspawn (`tests/run setup`
-# installs them). The Debian 12 root file system, with the packages' dependencies already
-# in it, is made once with mmdebstrap from the Debian mirror and cached as a tarball in
-# CACHE_DIR (in the build folder), keyed by the dependency list: later runs need no
-# network. Each run unpacks a fresh copy and deletes it at the end.
+# Needs root, lintian, mmdebstrap and systemd-nspawn (`tests/run setup` installs them).
+# The two Debian 12 root file systems (one to build in, one to install on, each with the
+# packages it needs already in it) are made with mmdebstrap from the Debian mirror the
+# first time and cached as tarballs in CACHE_DIR (in the build folder), named after their
+# package lists: later runs need no network. Each run unpacks fresh copies and deletes
+# them at the end.
 set -euo pipefail
 
 src=$(cd "$1" && pwd)
@@ -27,7 +29,7 @@ pass () { checks=$((checks + 1)); printf 'ok   %s\n' "$*"; }
 fail () { checks=$((checks + 1)); failures=$((failures + 1)); printf 'FAIL %s\n' "$*"; }
 die () { printf 'test-package: %s\n' "$*" >&2; exit 1; }
 
-for tool in dpkg-buildpackage lintian mmdebstrap systemd-nspawn nsenter; do
+for tool in lintian mmdebstrap systemd-nspawn nsenter perl; do
   command -v "$tool" >/dev/null \
     || die "$tool is missing: run 'tests/run setup' as root, which installs it"
 done
@@ -40,8 +42,9 @@ has_kiosk=no
 [ -f "$src/kiosk/app/CMakeLists.txt" ] && has_kiosk=yes
 
 rm -rf "$work"
-mkdir -p "$work/src" "$cache"
+mkdir -p "$work" "$cache"
 root=$work/root
+build_root=$work/build-root
 box_pid=
 nspawn_pid=
 
@@ -61,23 +64,61 @@ cleanup () {
     fi
     wait "$nspawn_pid" 2>/dev/null || true
   fi
-  rm -rf "$root"
+  rm -rf "$root" "$build_root"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# --- Debian 12 root file systems --------------------------------------------------------
+# root_tarball NAME VARIANT PACKAGES: a tarball of a Debian 12 root file system with those
+# packages (mmdebstrap), made once and kept in CACHE_DIR under a name that changes with
+# the list; older ones of the same NAME are deleted.
+root_tarball () {
+  local name=$1 variant=$2 packages=$3 key tarball started
+  key=$(printf '%s %s %s %s\n' "$suite" "$mirror" "$variant" "$packages" | sha256sum | cut -c1-16)
+  tarball="$cache/$name-$suite-$key.tar"
+  if [ ! -f "$tarball" ]; then
+    log "making a Debian 12 root file system for the $name (once; cached as $tarball)" >&2
+    started=$SECONDS
+    mmdebstrap --variant="$variant" --format=tar --include="$packages" "$suite" \
+      "$tarball.tmp" "deb $mirror $suite main" >"$work/mmdebstrap-$name.log" 2>&1 \
+      || { tail -20 "$work/mmdebstrap-$name.log" >&2
+           die "mmdebstrap failed (is $mirror reachable?)"; }
+    mv "$tarball.tmp" "$tarball"
+    find "$cache" -name "$name-$suite-*.tar" ! -name "$(basename "$tarball")" -delete
+    log "made in $((SECONDS - started)) s" >&2
+  fi
+  echo "$tarball"
+}
+
 # --- build ------------------------------------------------------------------------------
-# dpkg-buildpackage writes next to the source folder: build a copy of the tree in WORK_DIR.
-log "building the packages (dpkg-buildpackage -us -uc -b, nocheck) in $work"
+# On a clean Debian 12 with only build-essential and the declared Build-Depends (the
+# nocheck profile: the tests have run already), so that a missing one fails here.
+# dpkg-buildpackage writes next to the source folder: /build/wardkeep -> /build/*.deb.
+build_deps=$(perl -MDpkg::Control::Info -MDpkg::Deps -e '
+  my $source = Dpkg::Control::Info->new($ARGV[0])->get_source;
+  my $deps = deps_parse($source->{"Build-Depends"}, build_dep => 1, reduce_profiles => 1,
+                        build_profiles => ["nocheck"]);
+  print join(",", map { ($_->isa("Dpkg::Deps::OR") ? ($_->get_deps)[0] : $_)->{package} }
+                      $deps->get_deps);' "$src/debian/control" | sed 's/debhelper-compat/debhelper/')
+build_tarball=$(root_tarball build buildd "$build_deps")
+log "building the packages (dpkg-buildpackage -us -uc -b, nocheck) on a clean Debian 12"
+mkdir -p "$build_root/build/wardkeep"
+tar -xf "$build_tarball" -C "$build_root"
 git -C "$src" ls-files -z -co --exclude-standard \
-  | (cd "$src" && tar --null -T - -cf -) | tar -xf - -C "$work/src"
+  | (cd "$src" && tar --null -T - -cf -) | tar -xf - -C "$build_root/build/wardkeep"
 started=$SECONDS
-if ! (cd "$work/src" && DEB_BUILD_OPTIONS="nocheck parallel=$(nproc)" \
-        dpkg-buildpackage -us -uc -b >"$work/build.log" 2>&1); then
+if ! systemd-nspawn --quiet --register=no --keep-unit --private-network --as-pid2 \
+       -D "$build_root" --chdir=/build/wardkeep \
+       env DEB_BUILD_OPTIONS="nocheck parallel=$(nproc)" DEB_BUILD_PROFILES=nocheck \
+       DPKG_COLORS=never dpkg-buildpackage -us -uc -b \
+       >"$work/build.log" 2>&1; then
   tail -40 "$work/build.log"
   die "dpkg-buildpackage failed (whole log: $work/build.log)"
 fi
 log "built in $((SECONDS - started)) s"
+cp "$build_root"/build/*.deb "$build_root"/build/*.changes "$build_root"/build/*.buildinfo "$work/"
+rm -rf "$build_root"
 version=$(dpkg-parsechangelog -l "$src/debian/changelog" -S Version)
 arch=$(dpkg --print-architecture)
 debs=("$work/wardkeep_${version}_${arch}.deb" "$work/wardkeep-kiosk_${version}_${arch}.deb")
@@ -132,20 +173,7 @@ fi
 deps=$(for deb in "${debs[@]}"; do dpkg-deb -f "$deb" Depends; done \
   | tr ',' '\n' | sed -E 's/\|.*//; s/\(.*\)//; s/[[:space:]]//g' \
   | grep -v -E '^(wardkeep|wardkeep-kiosk)?$' | sort -u | paste -sd, -)
-base="systemd,systemd-sysv,dbus,libpam-systemd,man-db,$deps"
-key=$(printf '%s %s %s\n' "$suite" "$mirror" "$base" | sha256sum | cut -c1-16)
-tarball="$cache/$suite-$key.tar"
-if [ ! -f "$tarball" ]; then
-  log "making the Debian 12 root file system (once; cached as $tarball)"
-  started=$SECONDS
-  mmdebstrap --variant=minbase --format=tar --include="$base" "$suite" "$tarball.tmp" \
-    "deb $mirror $suite main" >"$work/mmdebstrap.log" 2>&1 \
-    || { tail -20 "$work/mmdebstrap.log"; die "mmdebstrap failed (is $mirror reachable?)"; }
-  mv "$tarball.tmp" "$tarball"
-  # Older root file systems of this test are no longer needed.
-  find "$cache" -name "$suite-*.tar" ! -name "$(basename "$tarball")" -delete
-  log "made in $((SECONDS - started)) s"
-fi
+tarball=$(root_tarball machine minbase "systemd,systemd-sysv,dbus,libpam-systemd,man-db,$deps")
 mkdir -p "$root"
 tar -xf "$tarball" -C "$root"
 mkdir -p "$root/root/debs"
