@@ -88,6 +88,7 @@ enum
 {
   SIGNAL_RENDERED,
   SIGNAL_EVENT,
+  SIGNAL_RENDERING_FINISHED,
   N_SIGNALS
 };
 
@@ -165,6 +166,17 @@ wk_print_run_class_init (WkPrintRunClass *klass)
   signals[SIGNAL_EVENT]
       = g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                       G_TYPE_NONE, 1, WK_TYPE_PRINT_EVENT | G_SIGNAL_TYPE_STATIC_SCOPE);
+  /**
+   * WkPrintRun::rendering-finished:
+   * @run: the run
+   * @error: (nullable) (type GLib.Error): why rendering stopped, or %NULL when every
+   *   document was rendered (wk_print_run_get_documents() has them all)
+   *
+   * Rendering is over; printing may go on.
+   */
+  signals[SIGNAL_RENDERING_FINISHED]
+      = g_signal_new ("rendering-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                      NULL, NULL, G_TYPE_NONE, 1, G_TYPE_POINTER);
 }
 
 static void
@@ -352,7 +364,8 @@ wk_print_run_skip_patient (WkPrintRun *self, gint64 patient_id)
  *   taken from the run
  *
  * Records the request, each document with its pages, and each job in @model as they
- * happen.
+ * happen. A request already in the ledger (the same id) is not recorded again: the run's
+ * documents are added to it (an automatic print resumed after a restart).
  */
 void
 wk_print_run_set_ledger (WkPrintRun *self, WkModel *model, WkLedgerRequest *request)
@@ -553,6 +566,12 @@ render_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *c
     }
   if (model != NULL)
     {
+      g_autofree char *data_as_of = wk_model_dup_meta (model, WK_PRINT_DATA_AS_OF);
+      gint64           known = data_as_of != NULL ? g_ascii_strtoll (data_as_of, NULL, 10) : 0;
+
+      /* The data is as old as the last news the ward had, not as the file it came in. */
+      if (known > 0 && known < options.snapshot_at)
+        options.snapshot_at = known;
       options.printed_at = g_get_real_time () / G_USEC_PER_SEC;
       error = render (self, model, &options, cancellable);
     }
@@ -788,6 +807,7 @@ deliver_cb (gpointer data)
       self->rendering = FALSE;
       /* The caller reports it (wk_print_run_finish()). */
       self->render_error = g_steal_pointer (&delivery->error);
+      g_signal_emit (self, signals[SIGNAL_RENDERING_FINISHED], 0, self->render_error);
       try_send (self);
       complete_if_done (self);
       return G_SOURCE_REMOVE;
@@ -835,6 +855,17 @@ deliver_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* A request already in the ledger (an automatic print resumed after a restart) gets
+ * more documents; it is not recorded again. */
+static gboolean
+request_recorded (WkPrintRun *self)
+{
+  g_autoptr (WkLedgerRequest) found
+      = wk_ledger_load_request (self->ledger, self->request->id, NULL);
+
+  return found != NULL;
+}
+
 /**
  * wk_print_run_start_async:
  * @run: a #WkPrintRun with a source, not started
@@ -867,7 +898,8 @@ wk_print_run_start_async (WkPrintRun         *self,
   wk_print_spooler_set_poll_interval (self->spooler, self->poll_ms);
   g_signal_connect (self->spooler, "event", G_CALLBACK (spooler_event_cb), self);
 
-  if (self->ledger != NULL && !wk_ledger_record_request (self->ledger, self->request, &error))
+  if (self->ledger != NULL && !request_recorded (self)
+      && !wk_ledger_record_request (self->ledger, self->request, &error))
     {
       g_autoptr (GTask) task = g_steal_pointer (&self->task);
 

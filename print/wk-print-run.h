@@ -15,6 +15,17 @@
 G_BEGIN_DECLS
 
 /**
+ * WK_PRINT_DATA_AS_OF:
+ *
+ * The model fact (wk_model_set_meta()) holding when the ward's data was last known current,
+ * UTC seconds as text: the daemon sets it to the arrival time of each HL7 message, and to
+ * the snapshot's time when it loads a snapshot without it. Paper says "DATA AS OF" this time
+ * when it is older than the snapshot (a snapshot written later, say for the print ledger,
+ * holds no newer ward data).
+ */
+#define WK_PRINT_DATA_AS_OF "data_as_of"
+
+/**
  * WkPrintRun:
  *
  * One print of the ward, the census or one patient's chart, the same for the daemon, the

@@ -35,12 +35,6 @@ for tool in lintian mmdebstrap systemd-nspawn nsenter perl; do
 done
 [ "$(id -u)" -eq 0 ] || die "needs root (it boots a container and installs packages in it)"
 
-# What this tree builds: the daemon's and the kiosk's checks run once they are in it.
-has_daemon=no
-has_kiosk=no
-[ -f "$src/kiosk/daemon/CMakeLists.txt" ] && has_daemon=yes
-[ -f "$src/kiosk/app/CMakeLists.txt" ] && has_kiosk=yes
-
 rm -rf "$work"
 mkdir -p "$work" "$cache"
 root=$work/root
@@ -159,13 +153,11 @@ contents_has "${debs[0]}" /usr/share/man/man1/wardkeep-sim.1.gz -rw-r--r-- root/
 contents_has "${debs[1]}" /lib/systemd/system/wardkeep-kiosk.service -rw-r--r-- root/root
 contents_has "${debs[1]}" /etc/pam.d/wardkeep-kiosk -rw-r--r-- root/root
 contents_has "${debs[1]}" /usr/lib/sysusers.d/wardkeep-kiosk.conf -rw-r--r-- root/root
-if [ $has_daemon = yes ]; then
-  contents_has "${debs[0]}" /lib/systemd/system/wardkeepd.service -rw-r--r-- root/root
-fi
-if [ $has_kiosk = yes ]; then
-  contents_has "${debs[1]}" /usr/bin/wardkeep-kiosk -rwxr-xr-x root/root
-  contents_has "${debs[1]}" /usr/share/man/man1/wardkeep-kiosk.1.gz -rw-r--r-- root/root
-fi
+contents_has "${debs[0]}" /usr/sbin/wardkeepd -rwxr-xr-x root/root
+contents_has "${debs[0]}" /lib/systemd/system/wardkeepd.service -rw-r--r-- root/root
+contents_has "${debs[0]}" /usr/share/man/man8/wardkeepd.8.gz -rw-r--r-- root/root
+contents_has "${debs[1]}" /usr/bin/wardkeep-kiosk -rwxr-xr-x root/root
+contents_has "${debs[1]}" /usr/share/man/man1/wardkeep-kiosk.1.gz -rw-r--r-- root/root
 
 # --- a throw-away Debian 12 -------------------------------------------------------------
 # The root file system holds systemd and every dependency of both packages (first
@@ -237,15 +229,21 @@ else
   fail "both packages install:"
   tail -30 "$work/install.log" | sed 's/^/     /'
 fi
+if grep -q -i -E '(^|[^-])(error|failed)' "$work/install.log"; then
+  fail "the install prints no error:"
+  grep -i -E '(^|[^-])(error|failed)' "$work/install.log" | sed 's/^/     /'
+else
+  pass "the install prints no error"
+fi
 expect "dpkg says both are installed" \
   "dpkg-query -W -f '\${Package} \${Status}\n' wardkeep wardkeep-kiosk" \
   "wardkeep install ok installed
 wardkeep-kiosk install ok installed"
 expect "wardkeep --version" "wardkeep --version" "wardkeep $version"
+expect "wardkeepd --version" "wardkeepd --version" "wardkeepd $version"
 check "wardkeep-sim runs" "wardkeep-sim --help | grep -q 'simulated'"
-pages=(wardkeep.1 wardkeep-sim.1)
-[ $has_kiosk = yes ] && pages+=(wardkeep-kiosk.1)
-for page in "${pages[@]}"; do
+check "wardkeep-kiosk runs" "wardkeep-kiosk --help | grep -q 'touch screen'"
+for page in wardkeep.1 wardkeep-sim.1 wardkeep-kiosk.1 wardkeepd.8; do
   check "man ${page%.*} renders without warnings" \
     'test -z "$(MANWIDTH=80 man --warnings -E UTF-8 -l /usr/share/man/man'"${page##*.}/$page"'.gz 2>&1 >/dev/null)"'
   check "man ${page%.*} finds the page" "man -w ${page%.*}"
@@ -272,33 +270,31 @@ expect "conffiles of wardkeep" \
 expect "conffiles of wardkeep-kiosk" \
   "dpkg-query -W -f '\${Conffiles}\n' wardkeep-kiosk | awk 'NF { print \$1 }'" \
   "/etc/pam.d/wardkeep-kiosk"
-check "the installed configuration passes 'wardkeep config check'" \
-  "wardkeep config check"
+check "the installed configuration passes 'wardkeep config check'" "wardkeep config check"
 expect "/etc/credstore.encrypted is made for the sealed key, root only" \
   "stat -c '%a %U:%G' /etc/credstore.encrypted" "700 root:root"
 
 # Units.
-# verify also looks up each unit's man pages; wardkeep-kiosk(1) comes with the kiosk.
-man_check=--man=yes
-[ $has_kiosk = yes ] || man_check=--man=no
-check "systemd-analyze verify wardkeep-kiosk.service" \
-  "systemd-analyze verify $man_check wardkeep-kiosk.service"
+for unit in wardkeepd.service wardkeep-kiosk.service; do
+  check "systemd-analyze verify $unit" "systemd-analyze verify $unit"
+done
+expect "the daemon is enabled by the install" "systemctl is-enabled wardkeepd.service" "enabled"
+expect "... and its start waits for a key (skipped by its condition, not failed)" \
+  "systemctl is-active wardkeepd.service; systemctl show -P ConditionResult wardkeepd.service" \
+  "inactive
+no"
 expect "the kiosk session is not enabled by the install" \
   "systemctl is-enabled wardkeep-kiosk.service" "disabled"
 expect "the kiosk session is not started by the install" \
   "systemctl is-active wardkeep-kiosk.service" "inactive"
 
-if [ $has_daemon = yes ]; then
-  check "systemd-analyze verify wardkeepd.service" "systemd-analyze verify wardkeepd.service"
-  expect "the daemon is enabled by the install" "systemctl is-enabled wardkeepd.service" "enabled"
-  check "wardkeepd --check-config" "wardkeepd --check-config"
-fi
-
-# --- key provisioning, as the README says -----------------------------------------------
+# --- key provisioning and the daemon, as the README says --------------------------------
 log "provisioning the key (wardkeep key init; systemd-creds encrypt; shred)"
 check "wardkeep key init" "wardkeep key init >/root/key-init.txt"
 check "its output says how to seal the key for this machine" \
   "grep -F 'systemd-creds encrypt --name=wardkeep.key --with-key=auto /etc/wardkeep/wardkeep.key' /root/key-init.txt"
+check "wardkeepd --check-config (the configuration and the new key file)" \
+  "wardkeepd --check-config"
 public=$(box 'wardkeep key public' 2>/dev/null || true)
 check "the key is sealed to this machine" \
   "systemd-creds encrypt --name=wardkeep.key --with-key=auto /etc/wardkeep/wardkeep.key /etc/credstore.encrypted/wardkeep.key 2>/dev/null"
@@ -310,28 +306,50 @@ expect "a unit with LoadCredentialEncrypted=wardkeep.key reads the sealed key" \
 expect "... also as the kiosk's user" \
   "systemd-run --quiet --pipe --wait -p User=wardkeep-kiosk -p LoadCredentialEncrypted=wardkeep.key wardkeep key public" \
   "$public"
+check "wardkeepd --check-config loads the sealed key as its credential" \
+  "systemd-run --quiet --pipe --wait -p LoadCredentialEncrypted=wardkeep.key wardkeepd --check-config | grep -q 'from systemd credential wardkeep.key'"
 
-if [ $has_daemon = yes ]; then
-  check "systemctl restart wardkeepd" "systemctl restart wardkeepd"
-  check "the daemon is running" "sleep 2; systemctl is-active wardkeepd"
-  expect "state folder /var/lib/wardkeep (StateDirectory): 0710 wardkeep:wardkeep" \
-    "stat -c '%a %U:%G' /var/lib/wardkeep" "710 wardkeep:wardkeep"
-  check "wardkeep status answers" "wardkeep status"
-  check "the kiosk's user can use the control socket" \
-    "setpriv --reuid=wardkeep-kiosk --regid=wardkeep-kiosk --init-groups wardkeep status"
-fi
+check "systemctl restart wardkeepd" "systemctl restart wardkeepd"
+check "the daemon is running, as wardkeep" \
+  "systemctl is-active wardkeepd && [ \"\$(ps -o user= -C wardkeepd)\" = wardkeep ]"
+expect "its state folder /var/lib/wardkeep (StateDirectory) is 0710 wardkeep:wardkeep" \
+  "stat -c '%a %U:%G' /var/lib/wardkeep" "710 wardkeep:wardkeep"
+expect "its control socket /run/wardkeep/control is 0660, group wardkeep" \
+  "stat -c '%a %G' /run/wardkeep/control" "660 wardkeep"
+check "wardkeep status answers" "wardkeep status >/dev/null"
+check "... also to the kiosk's user" \
+  "setpriv --reuid=wardkeep-kiosk --regid=wardkeep-kiosk --init-groups wardkeep status >/dev/null"
+check "... and to nobody else" \
+  "! setpriv --reuid=nobody --regid=nogroup --clear-groups wardkeep status >/dev/null 2>&1"
 
-# The kiosk session, enabled as the README says.
+# The hospital's feed (the simulator), into the daemon's snapshots.
+log "feeding the daemon (wardkeep-sim --feed 127.0.0.1:2575 --messages 20)"
+check "every message of the feed is acknowledged" \
+  "wardkeep-sim --feed 127.0.0.1:2575 --messages 20 --quiet --connect-timeout 20"
+check "the daemon writes a snapshot" \
+  'for i in $(seq 60); do ls /var/lib/wardkeep/snapshots/*.wks >/dev/null 2>&1 && exit 0; sleep 0.5; done; exit 1'
+expect "... in snapshots/ 0750, each file 0640, wardkeep:wardkeep" \
+  "stat -c '%a %U:%G' /var/lib/wardkeep/snapshots; stat -c '%a %U:%G' /var/lib/wardkeep/snapshots/*.wks | sort -u" \
+  "750 wardkeep:wardkeep
+640 wardkeep:wardkeep"
+check "the kiosk's user can read the snapshots" \
+  "setpriv --reuid=wardkeep-kiosk --regid=wardkeep-kiosk --init-groups sh -c 'cat /var/lib/wardkeep/snapshots/*.wks >/dev/null'"
+check "... but cannot list the state folder" \
+  "! setpriv --reuid=wardkeep-kiosk --regid=wardkeep-kiosk --init-groups ls /var/lib/wardkeep >/dev/null 2>&1"
+check "... and nobody else can enter it" \
+  "! setpriv --reuid=nobody --regid=nogroup --clear-groups ls /var/lib/wardkeep/snapshots >/dev/null 2>&1"
+check "the snapshots verify with the sealed key" \
+  "systemd-run --quiet --pipe --wait -p LoadCredentialEncrypted=wardkeep.key wardkeep snapshot verify"
+
+# --- the kiosk session, as the README says and as far as a container can run it ---------
+log "enabling and starting the kiosk session (headless: no tty1, no GPU in a container)"
 check "systemctl enable wardkeep-kiosk.service" "systemctl enable wardkeep-kiosk.service"
 check "... makes the kiosk part of the graphical boot" \
   "test -L /etc/systemd/system/graphical.target.wants/wardkeep-kiosk.service"
 expect "... which is the default target" "systemctl get-default" "graphical.target"
-
-# --- the kiosk session, as far as a container can run it --------------------------------
 # A container has no virtual terminal and no GPU: a drop-in runs the unit without tty1
 # and puts cage on wlroots' headless backend with software rendering. The rest is the
 # unit as shipped: its user, PAM and logind session, credential, and restarts.
-log "starting the kiosk session (headless: no tty1, no GPU in a container)"
 box 'mkdir -p /etc/systemd/system/wardkeep-kiosk.service.d
 printf "%s\n" "[Unit]" "ConditionPathExists=" "[Service]" "TTYPath=" "StandardInput=null" \
   "Environment=WLR_BACKENDS=headless WLR_LIBINPUT_NO_DEVICES=1 WLR_RENDERER=pixman" \
@@ -340,6 +358,16 @@ systemctl daemon-reload'
 check "systemctl start wardkeep-kiosk" "systemctl start wardkeep-kiosk.service"
 check "... opens a logind session of the user wardkeep-kiosk" \
   "sleep 1; journalctl -b -u systemd-logind | grep -q 'New session .* of user wardkeep-kiosk'"
+check "... runs wardkeep-kiosk under cage, as wardkeep-kiosk, on Wayland" \
+  'for i in $(seq 50); do p=$(pgrep -u wardkeep-kiosk -x wardkeep-kiosk) && break; sleep 0.2; done
+   [ -n "$p" ] && [ "$(ps -o comm= -p "$(ps -o ppid= -p "$p")")" = cage ] &&
+   tr "\0" "\n" </proc/$p/environ | grep -q "^WAYLAND_DISPLAY="'
+check "... with the sealed key as its credential" \
+  "test -s /run/credentials/wardkeep-kiosk.service/wardkeep.key"
+check "... follows the daemon over its control socket" \
+  'for i in $(seq 50); do journalctl -b -u wardkeep-kiosk | grep -q "Following the daemon at /run/wardkeep/control" && exit 0; sleep 0.2; done; exit 1'
+check "... and shows the daemon's newest snapshot" \
+  'for i in $(seq 50); do journalctl -b -u wardkeep-kiosk | grep -q "Showing snapshot [0-9]" && exit 0; sleep 0.2; done; exit 1'
 # restarted DESCRIPTION COMMAND: once COMMAND has run, the unit's restart counter grows.
 restarted () {
   check "$1" 'before=$(systemctl show -P NRestarts wardkeep-kiosk)
@@ -350,23 +378,11 @@ restarted () {
     done
     exit 1'
 }
-if [ $has_kiosk = yes ]; then
-  check "... runs wardkeep-kiosk under cage, as wardkeep-kiosk, on Wayland" \
-    'for i in $(seq 50); do p=$(pgrep -u wardkeep-kiosk -x wardkeep-kiosk) && break; sleep 0.2; done
-     [ -n "$p" ] && tr "\0" "\n" </proc/$p/environ | grep -q "^WAYLAND_DISPLAY="'
-  check "... with the sealed key as its credential" \
-    "test -s /run/credentials/wardkeep-kiosk.service/wardkeep.key"
-  restarted "... and is restarted when wardkeep-kiosk is killed" \
-    "pkill -KILL -u wardkeep-kiosk -x wardkeep-kiosk"
-else
-  restarted "... and is restarted when its program stops (no wardkeep-kiosk in this tree)" ":"
-fi
+restarted "... is restarted when wardkeep-kiosk is killed" \
+  "pkill -KILL -u wardkeep-kiosk -x wardkeep-kiosk"
 restarted "... and when cage is killed" "sleep 1; pkill -KILL -u wardkeep-kiosk -x cage"
-if [ $has_kiosk = yes ]; then
-  kiosk_pid=$(box 'sleep 3; systemctl show -P MainPID wardkeep-kiosk' 2>/dev/null || true)
-else
-  box 'systemctl stop wardkeep-kiosk.service'
-fi
+kiosk_pid=$(box 'sleep 3; systemctl show -P MainPID wardkeep-kiosk' 2>/dev/null || true)
+daemon_pid=$(box 'systemctl show -P MainPID wardkeepd' 2>/dev/null || true)
 
 # --- upgrade: the same packages again keep a changed configuration -----------------------
 log "reinstalling over the installed packages (the upgrade path)"
@@ -380,33 +396,22 @@ else
 fi
 check "a changed /etc/wardkeep/wardkeep.conf is kept" \
   "grep -qx 'name = Ward 7A (edited on this machine)' /etc/wardkeep/wardkeep.conf"
+check "the daemon is restarted (new programs)" \
+  '[ "$(systemctl show -P MainPID wardkeepd)" != '"${daemon_pid:-0}"' ] && systemctl is-active wardkeepd'
 expect "the enabled kiosk session stays enabled" \
   "systemctl is-enabled wardkeep-kiosk.service" "enabled"
-if [ $has_kiosk = yes ]; then
-  check "the running kiosk session is restarted (new programs)" \
-    '[ "$(systemctl show -P MainPID wardkeep-kiosk)" != '"${kiosk_pid:-0}"' ] && systemctl is-active wardkeep-kiosk'
-else
-  expect "a stopped kiosk session is not started by an upgrade" \
-    "systemctl is-active wardkeep-kiosk.service" "inactive"
-fi
-
-if [ $has_daemon = yes ]; then
-  check "the daemon runs again after the upgrade" "sleep 2; systemctl is-active wardkeepd"
-fi
+check "the running kiosk session is restarted (new programs)" \
+  '[ "$(systemctl show -P MainPID wardkeep-kiosk)" != '"${kiosk_pid:-0}"' ] && systemctl is-active wardkeep-kiosk'
 
 # --- remove and purge, as README "Removing" says ----------------------------------------
-# Something in the state folder stands for the snapshots (the daemon writes real ones).
-box 'mkdir -p /var/lib/wardkeep/snapshots /var/lib/wardkeep-kiosk && touch /var/lib/wardkeep/snapshots/000000000001.wks'
 log "apt-get remove wardkeep-kiosk wardkeep"
 check "remove works" "apt-get remove -y wardkeep-kiosk wardkeep >/dev/null 2>&1"
-check "remove deletes the programs" "! test -e /usr/bin/wardkeep"
+check "remove deletes the programs" "! test -e /usr/bin/wardkeep && ! test -e /usr/sbin/wardkeepd"
+check "remove stops the daemon and the kiosk session" \
+  "! systemctl is-active wardkeepd.service && ! systemctl is-active wardkeep-kiosk.service"
 check "remove keeps the configuration" "test -f /etc/wardkeep/wardkeep.conf"
-check "remove keeps the snapshots" "test -f /var/lib/wardkeep/snapshots/000000000001.wks"
+check "remove keeps the snapshots" "ls /var/lib/wardkeep/snapshots/*.wks"
 check "remove keeps the users" "getent passwd wardkeep && getent passwd wardkeep-kiosk"
-expect "remove stops the kiosk session" "systemctl is-active wardkeep-kiosk.service" "inactive"
-if [ $has_daemon = yes ]; then
-  expect "remove stops the daemon" "systemctl is-active wardkeepd.service" "inactive"
-fi
 
 log "apt-get purge wardkeep-kiosk wardkeep"
 check "purge works" "apt-get purge -y wardkeep-kiosk wardkeep >/dev/null 2>&1"
@@ -420,7 +425,5 @@ check "purge keeps the users (their ids may still own files)" \
 check "purge leaves no unit enabled" \
   "! find /etc/systemd/system -type l -name 'wardkeep*' | grep -q ."
 
-[ $has_daemon = yes ] || log "wardkeepd is not in this tree yet: its checks did not run"
-[ $has_kiosk = yes ] || log "wardkeep-kiosk is not in this tree yet: its checks did not run"
 printf '%d passed, %d failed\n' $((checks - failures)) "$failures"
 [ "$failures" -eq 0 ]

@@ -112,8 +112,8 @@ wk_test_kiosk_new (void)
  * wk_test_kiosk_free:
  * @kiosk: (transfer full): a #WkTestKiosk
  *
- * Kills its daemon, its printers and its cupsd; on a failing test the daemon's log is
- * printed first.
+ * Kills its daemon, its printers and its cupsd; on a failing test (or with
+ * WK_TEST_SHOW_LOG set) the daemon's log is printed first.
  */
 void
 wk_test_kiosk_free (WkTestKiosk *kiosk)
@@ -121,7 +121,7 @@ wk_test_kiosk_free (WkTestKiosk *kiosk)
   if (kiosk == NULL)
     return;
   wk_test_kiosk_kill_daemon (kiosk, SIGKILL);
-  if (g_test_failed ())
+  if (g_test_failed () || g_getenv ("WK_TEST_SHOW_LOG") != NULL)
     {
       g_autofree char *log = NULL;
 

@@ -25,6 +25,12 @@ static const WkCliCommand commands[] = {
   { "print", "census | chart PATIENT | ward [--printer NAME] [--drill] [--pdf FILE]",
     "print the ward, the census or one patient's chart (through the daemon when it runs)",
     wk_cli_print },
+  { "status", "[--json] [--config FILE]",
+    "what the daemon is doing: online or downtime, since when, how old the data is (exit 3: not "
+    "running)",
+    wk_cli_status },
+  { "downtime", "declare|end --reason TEXT [--who NAME]",
+    "declare downtime (the ward is printed at once), or end a declared one", wk_cli_downtime },
 };
 
 /* A command's summary, wrapped under it at column 22 (help2man makes the man page of it). */

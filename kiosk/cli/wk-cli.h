@@ -14,6 +14,8 @@ G_BEGIN_DECLS
 #define WK_CLI_EXIT_OK 0
 #define WK_CLI_EXIT_FAILED 1
 #define WK_CLI_EXIT_USAGE 2
+/* The daemon wardkeepd is not running (status, downtime). */
+#define WK_CLI_EXIT_NOT_RUNNING 3
 
 /**
  * WkCliCommand:
@@ -35,6 +37,8 @@ int wk_cli_verify_qr (int argc, char **argv);
 int wk_cli_key (int argc, char **argv);
 int wk_cli_snapshot (int argc, char **argv);
 int wk_cli_print (int argc, char **argv);
+int wk_cli_status (int argc, char **argv);
+int wk_cli_downtime (int argc, char **argv);
 int wk_cli_printers (int argc, char **argv);
 
 gboolean  wk_cli_parse (GOptionContext *context, int *argc, char ***argv);
