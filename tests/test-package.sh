@@ -360,14 +360,15 @@ check "... opens a logind session of the user wardkeep-kiosk" \
   "sleep 1; journalctl -b -u systemd-logind | grep -q 'New session .* of user wardkeep-kiosk'"
 check "... runs wardkeep-kiosk under cage, as wardkeep-kiosk, on Wayland" \
   'for i in $(seq 50); do p=$(pgrep -u wardkeep-kiosk -x wardkeep-kiosk) && break; sleep 0.2; done
-   [ -n "$p" ] && [ "$(ps -o comm= -p "$(ps -o ppid= -p "$p")")" = cage ] &&
+   [ -n "$p" ] && [ "$(ps -o comm= -p "$(ps -o ppid= -p "$p" | tr -d " ")")" = cage ] &&
    tr "\0" "\n" </proc/$p/environ | grep -q "^WAYLAND_DISPLAY="'
 check "... with the sealed key as its credential" \
   "test -s /run/credentials/wardkeep-kiosk.service/wardkeep.key"
+# The program runs in its logind session's scope: its messages are found by identifier.
 check "... follows the daemon over its control socket" \
-  'for i in $(seq 50); do journalctl -b -u wardkeep-kiosk | grep -q "Following the daemon at /run/wardkeep/control" && exit 0; sleep 0.2; done; exit 1'
+  'for i in $(seq 50); do journalctl -b -t wardkeep-kiosk | grep -q "Following the daemon at /run/wardkeep/control" && exit 0; sleep 0.2; done; exit 1'
 check "... and shows the daemon's newest snapshot" \
-  'for i in $(seq 50); do journalctl -b -u wardkeep-kiosk | grep -q "Showing snapshot [0-9]" && exit 0; sleep 0.2; done; exit 1'
+  'for i in $(seq 50); do journalctl -b -t wardkeep-kiosk | grep -q "Showing snapshot [0-9]" && exit 0; sleep 0.2; done; exit 1'
 # restarted DESCRIPTION COMMAND: once COMMAND has run, the unit's restart counter grows.
 restarted () {
   check "$1" 'before=$(systemctl show -P NRestarts wardkeep-kiosk)
