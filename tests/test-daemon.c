@@ -18,121 +18,10 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #define WAIT_S 90
-
-/* ---- the simulator ---- */
-
-typedef struct
-{
-  GSubprocess *process;
-  char        *control;
-  char        *ready;
-  guint16      health_port;
-} Sim;
-
-static void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
-/* Starts wardkeep-sim: a health endpoint on @health_port and, with @feed_port, the feed of
- * a one-ward hospital of @beds beds (the patients already in, then @messages events). */
-static Sim *
-sim_start (WkTestKiosk *kiosk, guint16 feed_port, guint16 health_port, guint messages)
-{
-  Sim *sim = g_new0 (Sim, 1);
-  g_autoptr (GSubprocessLauncher) launcher
-      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GError) error = NULL;
-  gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
-
-  sim->control = g_build_filename (wk_test_kiosk_get_dir (kiosk), "sim.sock", NULL);
-  sim->ready = g_build_filename (wk_test_kiosk_get_dir (kiosk), "sim.ready", NULL);
-  sim->health_port = health_port;
-  g_ptr_array_add (argv, wk_test_build_path ("tests", "sim", "wardkeep-sim", NULL));
-  g_ptr_array_add (argv, g_strdup ("--seed=7"));
-  g_ptr_array_add (argv, g_strdup ("--beds=8"));
-  g_ptr_array_add (argv, g_strdup ("--keep-running"));
-  g_ptr_array_add (argv, g_strdup ("--quiet"));
-  g_ptr_array_add (argv, g_strdup_printf ("--health-port=%u", health_port));
-  g_ptr_array_add (argv, g_strdup_printf ("--control-socket=%s", sim->control));
-  g_ptr_array_add (argv, g_strdup_printf ("--ready-file=%s", sim->ready));
-  if (feed_port > 0)
-    {
-      g_ptr_array_add (argv, g_strdup_printf ("--feed=127.0.0.1:%u", feed_port));
-      g_ptr_array_add (argv, g_strdup_printf ("--messages=%u", messages));
-      g_ptr_array_add (argv, g_strdup ("--connect-timeout=90"));
-    }
-  g_ptr_array_add (argv, NULL);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  sim->process = g_subprocess_launcher_spawnv (launcher, (const char *const *)argv->pdata, &error);
-  g_assert_no_error (error);
-  while (!g_file_test (sim->ready, G_FILE_TEST_EXISTS))
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_usleep (20000);
-    }
-  return sim;
-}
-
-static void
-sim_free (Sim *sim)
-{
-  g_subprocess_send_signal (sim->process, SIGKILL);
-  g_subprocess_wait (sim->process, NULL, NULL);
-  g_object_unref (sim->process);
-  g_free (sim->control);
-  g_free (sim->ready);
-  g_free (sim);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Sim, sim_free)
-
-/* Sends the simulator a command (down, up, status) and returns its answer. */
-static char *
-sim_command (Sim *sim, const char *command)
-{
-  g_autoptr (GSocketClient) client = g_socket_client_new ();
-  g_autoptr (GSocketAddress) address = g_unix_socket_address_new (sim->control);
-  g_autoptr (GSocketConnection) connection = NULL;
-  g_autoptr (GDataInputStream) in = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree char *line = g_strconcat (command, "\n", NULL);
-  char            *answer;
-
-  connection = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (address), NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (
-      g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)), line,
-                                 strlen (line), NULL, NULL, &error));
-  in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (connection)));
-  answer = g_data_input_stream_read_line (in, NULL, NULL, &error);
-  g_assert_no_error (error);
-  return answer;
-}
-
-static void
-sim_wait_feed_done (Sim *sim)
-{
-  gint64 deadline = g_get_monotonic_time () + WAIT_S * G_USEC_PER_SEC;
-
-  for (;;)
-    {
-      g_autofree char *status = sim_command (sim, "status");
-
-      g_assert_null (strstr (status, "feed=failed"));
-      if (strstr (status, "feed=done") != NULL)
-        return;
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_usleep (50000);
-    }
-}
 
 /* ---- the daemon, through its socket and the command line ---- */
 
@@ -317,7 +206,7 @@ test_outage (void)
   guint16          feed_port = wk_test_closed_port ();
   guint16          health_port = wk_test_closed_port ();
   g_autofree char *config = kiosk_config (feed_port, health_port, 200, 3, 10);
-  g_autoptr (Sim) sim = NULL;
+  g_autoptr (WkTestSim) sim = NULL;
   g_autoptr (JsonObject) printed = NULL;
   g_autoptr (JsonObject) restarted = NULL;
   g_autofree char *answer = NULL;
@@ -326,9 +215,9 @@ test_outage (void)
 
   /* The hospital feeds the kiosk; everything is up. */
   wk_test_kiosk_write_config (kiosk, config);
-  sim = sim_start (kiosk, feed_port, health_port, 10);
+  sim = wk_test_sim_start (kiosk, feed_port, health_port, 8, 10);
   wk_test_kiosk_start_daemon (kiosk, NULL);
-  sim_wait_feed_done (sim);
+  wk_test_sim_wait_feed_done (sim);
   assert_mode (kiosk, "online");
   assert_cli_status (kiosk, "ONLINE since");
   {
@@ -354,7 +243,7 @@ test_outage (void)
 
   /* The central systems stop answering: DOWNTIME after three failed probes, and the whole
    * ward on paper: the census and one chart per patient, once, in the ledger. */
-  answer = sim_command (sim, "down");
+  answer = wk_test_sim_command (sim, "down");
   assert_mode (kiosk, "downtime");
   assert_cli_status (kiosk, "DOWNTIME since");
   printed = wait_print_finished (kiosk, TRUE);
@@ -399,7 +288,7 @@ test_outage (void)
 
   /* The systems answer again: RECOVERING, then ONLINE after ten answers; nothing printed. */
   g_free (answer);
-  answer = sim_command (sim, "up");
+  answer = wk_test_sim_command (sim, "up");
   assert_mode (kiosk, "recovering");
   assert_cli_status (kiosk, "RECOVERING since");
   assert_mode (kiosk, "online");
@@ -415,7 +304,7 @@ test_blip (void)
   guint16 health_port = wk_test_closed_port ();
   /* Ten failures at 300 ms confirm an outage: a blip of one or two is well inside. */
   g_autofree char *config = kiosk_config (feed_port, health_port, 300, 10, 2);
-  g_autoptr (Sim) sim = NULL;
+  g_autoptr (WkTestSim) sim = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonNode) jobs = NULL;
   g_autoptr (JsonObject) status = NULL;
@@ -423,15 +312,15 @@ test_blip (void)
   g_autofree char *up = NULL;
 
   wk_test_kiosk_write_config (kiosk, config);
-  sim = sim_start (kiosk, feed_port, health_port, 5);
+  sim = wk_test_sim_start (kiosk, feed_port, health_port, 8, 5);
   wk_test_kiosk_start_daemon (kiosk, NULL);
-  sim_wait_feed_done (sim);
+  wk_test_sim_wait_feed_done (sim);
   assert_mode (kiosk, "online");
 
-  down = sim_command (sim, "down");
+  down = wk_test_sim_command (sim, "down");
   assert_mode (kiosk, "suspect");
   assert_cli_status (kiosk, "SUSPECT since");
-  up = sim_command (sim, "up");
+  up = wk_test_sim_command (sim, "up");
   assert_mode (kiosk, "online");
   wait_probe_runs (kiosk, 5);
 
@@ -539,7 +428,7 @@ test_clock_jump (void)
   g_autofree char *offset_file = g_build_filename (wk_test_kiosk_get_dir (kiosk), "faketime", NULL);
   g_autofree char *preload = NULL;
   g_autofree char *timestamp = g_strconcat ("FAKETIME_TIMESTAMP_FILE=", offset_file, NULL);
-  g_autoptr (Sim) sim = NULL;
+  g_autoptr (WkTestSim) sim = NULL;
   g_autoptr (JsonObject) status = NULL;
   g_auto (WkTestRun) declare = { 0 };
   const char *path = wk_test_kiosk_get_config_path (kiosk);
@@ -556,7 +445,7 @@ test_clock_jump (void)
 
     g_assert_true (g_file_set_contents (offset_file, "+0\n", -1, NULL));
     wk_test_kiosk_write_config (kiosk, config);
-    sim = sim_start (kiosk, 0, health_port, 0);
+    sim = wk_test_sim_start (kiosk, 0, health_port, 8, 0);
     wk_test_kiosk_start_daemon (kiosk, env);
   }
   assert_mode (kiosk, "online");

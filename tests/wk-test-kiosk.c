@@ -10,6 +10,7 @@
 #include "wk-test-util.h"
 
 #include <fcntl.h>
+#include <gio/gunixsocketaddress.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
@@ -121,7 +122,7 @@ wk_test_kiosk_free (WkTestKiosk *kiosk)
   if (kiosk == NULL)
     return;
   wk_test_kiosk_kill_daemon (kiosk, SIGKILL);
-  if (g_test_failed () || g_getenv ("WK_TEST_SHOW_LOG") != NULL)
+  if ((g_test_initialized () && g_test_failed ()) || g_getenv ("WK_TEST_SHOW_LOG") != NULL)
     {
       g_autofree char *log = NULL;
 
@@ -507,4 +508,135 @@ wk_test_verify_received (WkTestKiosk *kiosk, const char *path, const char *chart
       g_unlink (pages->pdata[i]);
     }
   return verified;
+}
+
+/* ---- the simulator of the central systems ---- */
+
+struct _WkTestSim
+{
+  GSubprocess *process;
+  char        *control;
+  char        *ready;
+  guint16      health_port;
+};
+
+/**
+ * wk_test_sim_start:
+ * @kiosk: the kiosk whose folder holds the simulator's socket
+ * @feed_port: the kiosk's MLLP port, 0 for no feed (a health endpoint only)
+ * @health_port: the port of the health endpoint on 127.0.0.1
+ * @beds: beds of the one ward (7A)
+ * @messages: events after the patients already in, then the feed is done
+ *
+ * Starts `wardkeep-sim` (killed with the test) and waits until it listens.
+ *
+ * Returns: (transfer full): the simulator
+ */
+WkTestSim *
+wk_test_sim_start (
+    WkTestKiosk *kiosk, guint16 feed_port, guint16 health_port, guint beds, guint messages)
+{
+  WkTestSim *sim = g_new0 (WkTestSim, 1);
+  g_autoptr (GSubprocessLauncher) launcher
+      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + 90 * G_USEC_PER_SEC;
+
+  sim->control = g_build_filename (wk_test_kiosk_get_dir (kiosk), "sim.sock", NULL);
+  sim->ready = g_build_filename (wk_test_kiosk_get_dir (kiosk), "sim.ready", NULL);
+  sim->health_port = health_port;
+  g_ptr_array_add (argv, wk_test_build_path ("tests", "sim", "wardkeep-sim", NULL));
+  g_ptr_array_add (argv, g_strdup ("--seed=7"));
+  g_ptr_array_add (argv, g_strdup_printf ("--beds=%u", beds));
+  g_ptr_array_add (argv, g_strdup ("--keep-running"));
+  g_ptr_array_add (argv, g_strdup ("--quiet"));
+  g_ptr_array_add (argv, g_strdup_printf ("--health-port=%u", health_port));
+  g_ptr_array_add (argv, g_strdup_printf ("--control-socket=%s", sim->control));
+  g_ptr_array_add (argv, g_strdup_printf ("--ready-file=%s", sim->ready));
+  if (feed_port > 0)
+    {
+      g_ptr_array_add (argv, g_strdup_printf ("--feed=127.0.0.1:%u", feed_port));
+      g_ptr_array_add (argv, g_strdup_printf ("--messages=%u", messages));
+      g_ptr_array_add (argv, g_strdup ("--connect-timeout=90"));
+    }
+  g_ptr_array_add (argv, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  sim->process = g_subprocess_launcher_spawnv (launcher, (const char *const *)argv->pdata, &error);
+  g_assert_no_error (error);
+  while (!g_file_test (sim->ready, G_FILE_TEST_EXISTS))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (20000);
+    }
+  return sim;
+}
+
+/**
+ * wk_test_sim_free:
+ * @sim: (transfer full): a simulator
+ *
+ * Kills it.
+ */
+void
+wk_test_sim_free (WkTestSim *sim)
+{
+  g_subprocess_send_signal (sim->process, SIGKILL);
+  g_subprocess_wait (sim->process, NULL, NULL);
+  g_object_unref (sim->process);
+  g_free (sim->control);
+  g_free (sim->ready);
+  g_free (sim);
+}
+
+/**
+ * wk_test_sim_command:
+ * @sim: a simulator
+ * @command: down (an outage: the health endpoint answers 503, the feed stops), up, status
+ *
+ * Returns: (transfer full): its answer
+ */
+char *
+wk_test_sim_command (WkTestSim *sim, const char *command)
+{
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GSocketAddress) address = g_unix_socket_address_new (sim->control);
+  g_autoptr (GSocketConnection) connection = NULL;
+  g_autoptr (GDataInputStream) in = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *line = g_strconcat (command, "\n", NULL);
+  char            *answer;
+
+  connection = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (address), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (
+      g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (connection)), line,
+                                 strlen (line), NULL, NULL, &error));
+  in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (connection)));
+  answer = g_data_input_stream_read_line (in, NULL, NULL, &error);
+  g_assert_no_error (error);
+  return answer;
+}
+
+/**
+ * wk_test_sim_wait_feed_done:
+ * @sim: a simulator with a feed
+ *
+ * Waits until the simulator has sent its feed and every message was acknowledged AA.
+ */
+void
+wk_test_sim_wait_feed_done (WkTestSim *sim)
+{
+  gint64 deadline = g_get_monotonic_time () + 90 * G_USEC_PER_SEC;
+
+  for (;;)
+    {
+      g_autofree char *status = wk_test_sim_command (sim, "status");
+
+      g_assert_null (strstr (status, "feed=failed"));
+      if (strstr (status, "feed=done") != NULL)
+        return;
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (50000);
+    }
 }

@@ -66,6 +66,22 @@ gboolean    wk_test_kiosk_wait_mode (WkTestKiosk *kiosk, const char *mode, guint
 
 guint wk_test_verify_received (WkTestKiosk *kiosk, const char *path, const char *chart_id);
 
+/**
+ * WkTestSim:
+ *
+ * The central systems, simulated: `wardkeep-sim` as a process, with its health endpoint,
+ * its feed to the kiosk and its control socket (an outage on command).
+ */
+typedef struct _WkTestSim WkTestSim;
+
+WkTestSim *wk_test_sim_start (
+    WkTestKiosk *kiosk, guint16 feed_port, guint16 health_port, guint beds, guint messages);
+char *wk_test_sim_command (WkTestSim *sim, const char *command);
+void  wk_test_sim_wait_feed_done (WkTestSim *sim);
+void  wk_test_sim_free (WkTestSim *sim);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (WkTestSim, wk_test_sim_free)
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WkTestKiosk, wk_test_kiosk_free)
 
 G_END_DECLS

@@ -96,6 +96,14 @@ _wk_daemon_print_to_json (WkDaemonPrint *print)
       json_object_set_null_member (object, "first_accepted_after_s");
       json_object_set_null_member (object, "last_accepted_after_s");
     }
+  /* The automatic print: from the moment the monitor confirmed the downtime. */
+  if (print->first_accepted_us > 0 && print->downtime_us > 0)
+    {
+      json_object_set_double_member (object, "first_accepted_after_downtime_s",
+                                     (print->first_accepted_us - print->downtime_us) / 1e6);
+      json_object_set_double_member (object, "last_accepted_after_downtime_s",
+                                     (print->last_accepted_us - print->downtime_us) / 1e6);
+    }
   return object;
 }
 

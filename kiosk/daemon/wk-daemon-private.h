@@ -42,20 +42,23 @@ typedef struct
   gint64         started_at; /* UTC microseconds */
   gint64         finished_at;
   gint64         started_mono;
+  gint64         downtime_us;       /* monotonic: when the monitor confirmed the downtime */
   gint64         first_accepted_us; /* monotonic */
   gint64         last_accepted_us;
 } WkDaemonPrint;
 
 struct _WkDaemon
 {
-  WkConfig *config;
-  WkKeys   *keys;
-  WkClock  *clock;
-  char     *ward_id;
-  char     *ward_name;
-  gint64    started_at; /* UTC microseconds */
-  int       lock_fd;
-  char     *state_path;
+  WkConfig    *config;
+  WkKeys      *keys;
+  WkClock     *clock;
+  char        *ward_id;
+  char        *ward_name;
+  gint64       started_at; /* UTC microseconds */
+  int          lock_fd;
+  char        *state_path;
+  GThreadPool *saver;
+  gint64       downtime_us;
 
   WkStore          *store;
   WkModel          *model;

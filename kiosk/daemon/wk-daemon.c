@@ -66,26 +66,28 @@ _wk_daemon_format_time (WkDaemon *self, gint64 wall_us)
 
 /* ---- the monitor's state on disk ---- */
 
-/**
- * _wk_daemon_save_monitor:
- * @daemon: the daemon
- *
- * Writes the monitor's episode (no patient data) to the state folder: a temporary file,
- * fsync, rename, fsync of the folder, so that a crash leaves the old state or the new.
- */
-void
-_wk_daemon_save_monitor (WkDaemon *self)
+/* Waits for every queued save, then frees the pool. */
+static void
+finish_saves (GThreadPool *pool)
 {
-  g_autofree char *data = wk_monitor_save_to_data (self->monitor);
-  g_autofree char *dir = g_path_get_dirname (self->state_path);
-  g_autofree char *temp = g_strconcat (self->state_path, ".tmp", NULL);
-  gsize            size = strlen (data), done = 0;
+  g_thread_pool_free (pool, FALSE, TRUE);
+}
+
+/* Writes @data to @path: a temporary file, fsync, rename, fsync of the folder, so that a
+ * crash leaves the old state or the new. Runs in the saver thread. */
+static void
+save_thread (gpointer data, gpointer user_data)
+{
+  g_auto (GStrv) job = data; /* path, text */
+  g_autofree char *dir = g_path_get_dirname (job[0]);
+  g_autofree char *temp = g_strconcat (job[0], ".tmp", NULL);
+  gsize            size = strlen (job[1]), done = 0;
   int              fd, dir_fd;
 
   fd = g_open (temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
   while (fd >= 0 && done < size)
     {
-      ssize_t n = write (fd, data + done, size - done);
+      ssize_t n = write (fd, job[1] + done, size - done);
 
       if (n < 0 && errno == EINTR)
         continue;
@@ -93,12 +95,11 @@ _wk_daemon_save_monitor (WkDaemon *self)
         break;
       done += n;
     }
-  if (fd < 0 || done < size || fsync (fd) != 0 || close (fd) != 0
-      || rename (temp, self->state_path) != 0)
+  if (fd < 0 || done < size || fsync (fd) != 0 || close (fd) != 0 || rename (temp, job[0]) != 0)
     {
       g_warning ("Cannot save the downtime episode to %s: %s; a restart may print the ward "
                  "again",
-                 self->state_path, g_strerror (errno));
+                 job[0], g_strerror (errno));
       if (fd >= 0)
         close (fd);
       g_unlink (temp);
@@ -110,6 +111,23 @@ _wk_daemon_save_monitor (WkDaemon *self)
       fsync (dir_fd);
       close (dir_fd);
     }
+}
+
+/**
+ * _wk_daemon_save_monitor:
+ * @daemon: the daemon
+ *
+ * Saves the monitor's episode (no patient data) to the state folder, off the main loop:
+ * one saver thread writes the saves in order, the last one standing.
+ */
+void
+_wk_daemon_save_monitor (WkDaemon *self)
+{
+  char **job = g_new0 (char *, 3);
+
+  job[0] = g_strdup (self->state_path);
+  job[1] = wk_monitor_save_to_data (self->monitor);
+  g_thread_pool_push (self->saver, job, NULL);
 }
 
 static void
@@ -533,6 +551,7 @@ print_new (WkDaemon *self, WkPrintRun *run, const WkLedgerRequest *request)
   print->settled = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   print->started_at = g_get_real_time ();
   print->started_mono = g_get_monotonic_time ();
+  print->downtime_us = request->automatic ? self->downtime_us : 0;
   g_signal_connect (run, "rendered", G_CALLBACK (print_rendered_cb), print);
   g_signal_connect (run, "rendering-finished", G_CALLBACK (print_rendering_finished_cb), print);
   g_signal_connect (run, "event", G_CALLBACK (print_event_cb), print);
@@ -801,6 +820,9 @@ monitor_event_cb (WkMonitor *monitor, const WkMonitorEvent *event, gpointer data
     case WK_MONITOR_EVENT_STATE_CHANGED:
     case WK_MONITOR_EVENT_DRILL_PHASE:
     case WK_MONITOR_EVENT_REAL_STATE_CHANGED:
+      /* When the ward went on paper: what the print's timings are measured from. */
+      if (event->state == WK_MONITOR_DOWNTIME && event->old_state != WK_MONITOR_RECOVERING)
+        self->downtime_us = event->monotonic_us;
       sync_episodes (self);
       _wk_daemon_save_monitor (self);
       {
@@ -976,6 +998,7 @@ wk_daemon_new (WkConfig *config, WkKeys *keys, GError **error)
     return NULL;
   self->state_path = g_build_filename (wk_config_get_string (config, "daemon", "state-directory"),
                                        "monitor.state", NULL);
+  self->saver = g_thread_pool_new (save_thread, NULL, 1, TRUE, NULL);
   self->clock = wk_clock_new_real ();
   self->store = wk_store_new_from_config (config, keys, NULL, error);
   if (self->store == NULL)
@@ -1087,6 +1110,9 @@ wk_daemon_stop (WkDaemon *self)
     g_warning ("The last changes could not be written before stopping: %s", error->message);
   if (self->monitor != NULL)
     _wk_daemon_save_monitor (self);
+  /* Every save on disk before the process goes. */
+  if (self->saver != NULL)
+    g_clear_pointer (&self->saver, finish_saves);
   if (self->control != NULL)
     wk_control_server_close (self->control);
   g_message ("Stopped");
@@ -1121,6 +1147,8 @@ wk_daemon_free (WkDaemon *self)
   g_clear_pointer (&self->open_episodes, g_hash_table_unref);
   g_clear_pointer (&self->probe_runs, g_hash_table_unref);
   g_clear_pointer (&self->clock, wk_clock_unref);
+  if (self->saver != NULL)
+    g_clear_pointer (&self->saver, finish_saves);
   if (self->lock_fd >= 0)
     close (self->lock_fd);
   g_free (self->state_path);
