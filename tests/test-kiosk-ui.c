@@ -16,6 +16,7 @@
 #include "wk-test-util.h"
 #include "wk-test-ward.h"
 
+#include <gdk/x11/gdkx.h>
 #include <string.h>
 
 typedef struct
@@ -73,6 +74,7 @@ close_window (Fixture *fixture)
   if (fixture->window != NULL)
     {
       wk_kiosk_window_allow_close (fixture->window);
+      gtk_window_set_focus (GTK_WINDOW (fixture->window), NULL);
       gtk_window_destroy (GTK_WINDOW (fixture->window));
       fixture->window = NULL;
       fixture->root = NULL;
@@ -409,9 +411,18 @@ test_print_without_daemon (Fixture *fixture, gconstpointer data)
   assert_page (fixture, "patient");
   wk_test_ui_click (fixture->root, "patient-print");
   g_assert_true (wk_test_ui_wait (chart_printed, &wait, 60));
-  g_assert_true (wk_test_ui_wait (job_completed, &wait, 30));
+  if (!wk_test_ui_wait (job_completed, &wait, 90))
+    {
+      GPtrArray *jobs = wk_kiosk_get_jobs (fixture->kiosk);
+
+      for (guint i = 0; i < jobs->len; i++)
+        g_test_message ("job %s: %s (%s)", ((WkKioskJob *)jobs->pdata[i])->chart,
+                        ((WkKioskJob *)jobs->pdata[i])->state,
+                        ((WkKioskJob *)jobs->pdata[i])->reason);
+      g_error ("The kiosk never saw its job completed");
+    }
   g_assert_nonnull (
-      strstr (wk_test_ui_label (fixture->root, "patient-message"), "printing 1 document"));
+      strstr (wk_test_ui_label (fixture->root, "patient-message"), "printing the chart itself"));
   expect_audit = g_strdup_printf ("print by J Smith: chart %s of patient #%" G_GINT64_FORMAT,
                                   wait.chart, first->patient_id);
   g_assert_true (audit_has (fixture, expect_audit));
@@ -426,6 +437,107 @@ test_print_without_daemon (Fixture *fixture, gconstpointer data)
   }
   g_free (wk_test_ui_screenshot (fixture->root, "print-queue"));
   g_free (wait.chart);
+}
+
+/* Runs xdotool against the kiosk's window on this test's X server: real key presses. */
+static void xdotool (const char *first, ...) G_GNUC_NULL_TERMINATED;
+
+static void
+xdotool (const char *first, ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+  int     status = 0;
+  va_list args;
+
+  g_ptr_array_add (argv, "xdotool");
+  va_start (args, first);
+  for (const char *a = first; a != NULL; a = va_arg (args, const char *))
+    g_ptr_array_add (argv, (gpointer)a);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+  g_assert_true (g_spawn_sync (NULL, (char **)argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                               NULL, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  wk_test_ui_spin (0.15);
+}
+
+/* The keyboard focus is in the widget (an entry's focus is in its text inside). */
+static gboolean
+widget_focused (gpointer data)
+{
+  GtkWidget *focus = gtk_root_get_focus (gtk_widget_get_root (data));
+
+  return focus != NULL && (focus == data || gtk_widget_is_ancestor (focus, data));
+}
+
+/* The kiosk works from the keyboard alone: real key presses through the X server. */
+static void
+test_keyboard (Fixture *fixture, gconstpointer data)
+{
+  const WkCensusEntry *first = census_entry (fixture, 0);
+  GdkSurface          *surface = gtk_native_get_surface (GTK_NATIVE (fixture->window));
+  g_autofree char     *window
+      = g_strdup_printf ("%lu", (unsigned long)gdk_x11_surface_get_xid (surface));
+
+  xdotool ("windowfocus", "--sync", window, NULL);
+  /* Unlock: focus the button, Enter; type the name, Enter goes to the PIN; PIN, Enter. */
+  gtk_widget_grab_focus (wk_test_ui_get (fixture->root, "unlock-button"));
+  xdotool ("key", "--window", window, "Return", NULL);
+  assert_page (fixture, "unlock");
+  g_assert_true (wk_test_ui_wait (widget_focused, wk_test_ui_get (fixture->root, "unlock-who"), 5));
+  xdotool ("type", "--delay", "30", "KB", NULL);
+  xdotool ("key", "Return", NULL);
+  xdotool ("type", "--delay", "30", WK_TEST_WARD_PIN, NULL);
+  xdotool ("key", "Return", NULL);
+  g_assert_true (wk_test_ui_wait (unlocked, fixture, 20));
+  g_assert_cmpstr (wk_kiosk_get_who (fixture->kiosk), ==, "KB");
+  assert_page (fixture, "census");
+
+  /* Typing searches the census; Enter goes to the first match, Enter again opens it. */
+  xdotool ("type", "--delay", "30", first->family_name, NULL);
+  wk_test_ui_spin (0.3);
+  g_assert_cmpstr (
+      gtk_editable_get_text (GTK_EDITABLE (wk_test_ui_get (fixture->root, "census-search"))), ==,
+      first->family_name);
+  xdotool ("key", "Return", NULL);
+  xdotool ("key", "Return", NULL);
+  assert_page (fixture, "patient");
+  g_assert_cmpint (wk_kiosk_window_get_page (fixture->window) != NULL, ==, TRUE);
+
+  /* Escape goes back; Ctrl+L locks. */
+  xdotool ("key", "Escape", NULL);
+  assert_page (fixture, "census");
+  xdotool ("key", "ctrl+l", NULL);
+  g_assert_true (wk_kiosk_is_locked (fixture->kiosk));
+}
+
+static gboolean
+locked (gpointer data)
+{
+  return wk_kiosk_is_locked (((Fixture *)data)->kiosk);
+}
+
+/* With no touch or key for [kiosk] lock-after, the kiosk locks by itself and forgets
+ * who unlocked it. */
+static void
+test_locks_when_idle (Fixture *fixture, gconstpointer data)
+{
+  g_autofree char *state
+      = g_build_filename (wk_test_kiosk_get_dir (fixture->harness), "kiosk-state", NULL);
+  g_autofree char *kiosk_config = wk_test_ui_kiosk_config (state, "lock-after = 10s\n");
+
+  close_window (fixture);
+  wk_test_kiosk_write_config (fixture->harness, kiosk_config);
+  open_window (fixture);
+  unlock (fixture, "Idle Nurse");
+  wk_test_ui_click (fixture->root, "bed-tile-BAY1-1");
+  assert_page (fixture, "patient");
+  g_assert_true (wk_test_ui_wait (locked, fixture, 30));
+  assert_page (fixture, "census");
+  g_assert_null (wk_kiosk_get_who (fixture->kiosk));
+  g_assert_true (audit_has (fixture, "lock by Idle Nurse: no touch or key press"));
 }
 
 int
@@ -445,6 +557,10 @@ main (int argc, char **argv)
               test_wrong_pin_locks_out, fixture_tear_down);
   g_test_add ("/kiosk/ui/print-without-daemon", Fixture, NULL, fixture_set_up,
               test_print_without_daemon, fixture_tear_down);
+  g_test_add ("/kiosk/ui/keyboard", Fixture, NULL, fixture_set_up, test_keyboard,
+              fixture_tear_down);
+  g_test_add ("/kiosk/ui/locks-when-idle", Fixture, NULL, fixture_set_up, test_locks_when_idle,
+              fixture_tear_down);
   status = g_test_run ();
   wk_test_ui_finish ();
   return status;

@@ -23,10 +23,18 @@
 static GPid xvfb;
 static int  screen_width = 1024, screen_height = 600;
 
-/* Starts an X server of its own for this test program (Xvfb, 24-bit, no TCP) on a free
- * display number it chooses (-displayfd), and points DISPLAY at it. */
-static GPid
-xvfb_start (int width, int height)
+/**
+ * wk_test_ui_start_xvfb:
+ * @width: the screen's width
+ * @height: its height
+ *
+ * Starts an X server of its own for this program (Xvfb, 24-bit, no TCP) on a free
+ * display number it chooses (-displayfd), and points DISPLAY at it.
+ *
+ * Returns: its process id, for wk_test_ui_stop_xvfb()
+ */
+GPid
+wk_test_ui_start_xvfb (int width, int height)
 {
   g_autofree char *screen = g_strdup_printf ("%dx%dx24", width, height);
   g_autofree char *display = NULL;
@@ -70,6 +78,20 @@ xvfb_start (int width, int height)
 }
 
 /**
+ * wk_test_ui_stop_xvfb:
+ * @pid: (nullable): a server from wk_test_ui_start_xvfb(), or 0
+ */
+void
+wk_test_ui_stop_xvfb (GPid pid)
+{
+  if (pid <= 0)
+    return;
+  kill (pid, SIGTERM);
+  waitpid (pid, NULL, 0);
+  g_spawn_close_pid (pid);
+}
+
+/**
  * wk_test_ui_kiosk_config:
  * @state_dir: the kiosk's state folder (its count of wrong PINs)
  * @extra: (nullable): more of the `[kiosk]` group
@@ -104,7 +126,7 @@ wk_test_ui_init (int *argc, char ***argv)
 
   if (screen != NULL && sscanf (screen, "%dx%d", &screen_width, &screen_height) != 2)
     g_error ("WK_TEST_SCREEN must be WIDTHxHEIGHT, not %s", screen);
-  xvfb = xvfb_start (screen_width, screen_height);
+  xvfb = wk_test_ui_start_xvfb (screen_width, screen_height);
   g_setenv ("GTK_A11Y", "none", TRUE);
   /* Isolated XDG folders hide the system's GSettings schemas, which GTK looks up. */
   g_setenv ("GSETTINGS_SCHEMA_DIR", "/usr/share/glib-2.0/schemas", TRUE);
@@ -123,12 +145,7 @@ wk_test_ui_init (int *argc, char ***argv)
 void
 wk_test_ui_finish (void)
 {
-  if (xvfb > 0)
-    {
-      kill (xvfb, SIGTERM);
-      waitpid (xvfb, NULL, 0);
-      g_spawn_close_pid (xvfb);
-    }
+  wk_test_ui_stop_xvfb (xvfb);
   xvfb = 0;
 }
 

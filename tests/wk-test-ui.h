@@ -14,6 +14,8 @@ G_BEGIN_DECLS
 typedef gboolean (*WkTestCondition) (gpointer data);
 
 char       *wk_test_ui_kiosk_config (const char *state_dir, const char *extra);
+GPid        wk_test_ui_start_xvfb (int width, int height);
+void        wk_test_ui_stop_xvfb (GPid pid);
 void        wk_test_ui_init (int *argc, char ***argv);
 void        wk_test_ui_finish (void);
 int         wk_test_ui_get_width (void);

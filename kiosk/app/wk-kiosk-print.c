@@ -4,11 +4,12 @@
  * While the daemon runs, prints are asked of it (`print`, `jobs.retry`): it renders from
  * its newest snapshot, keeps the chart ledger and tracks the jobs, and the kiosk shows
  * its queue. When the daemon does not answer — not running, gone mid-request, or silent
- * for PRINT_TIMEOUT_S — the kiosk prints by itself: it renders from the snapshot it
- * shows and hands the PDFs to the print spooler (print/), which fails over between the
- * ward's printers as the daemon would. Its own jobs join the queue view, marked as
- * printed by the kiosk, and a failed one can be retried from memory. Either way each
- * print is written to the audit log with who asked. The admin actions (downtime,
+ * for PRINT_TIMEOUT_S — the kiosk prints by itself through the one print path the
+ * daemon and the command line use (#WkPrintRun: the newest snapshot that verifies,
+ * rendered in a worker thread, spooled with failover between the ward's printers). Its
+ * own jobs join the queue view, marked as printed by the kiosk; a failed one is printed
+ * again from the newest data. Either way each print is written to the audit log with
+ * who asked. The admin actions (downtime,
  * drills) need the admin PIN and the daemon. */
 
 #define G_LOG_DOMAIN "wardkeep-kiosk"
@@ -18,7 +19,7 @@
 #include "wk-control.h"
 #include "wk-kiosk-error.h"
 #include "wk-kiosk-private.h"
-#include "wk-print-spooler.h"
+#include "wk-print-run.h"
 #include "wk-printer.h"
 
 #include <glib/gi18n.h>
@@ -31,10 +32,9 @@
 
 typedef struct
 {
-  GPtrArray  *jobs;      /* WkKioskJob printed by the kiosk itself, newest first */
-  GHashTable *documents; /* chart id -> WkPrintDocument, kept for a retry */
-  guint       poll_id;
-  guint       polling; /* status requests under way */
+  GPtrArray *jobs; /* WkKioskJob printed by the kiosk itself, newest first */
+  guint      poll_id;
+  guint      polling; /* status requests under way */
 } Printing;
 
 static Printing *
@@ -45,8 +45,6 @@ printing_of (WkKiosk *self)
       Printing *printing = g_new0 (Printing, 1);
 
       printing->jobs = g_ptr_array_new_with_free_func ((GDestroyNotify)wk_kiosk_job_free);
-      printing->documents = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                                   (GDestroyNotify)wk_print_document_unref);
       self->printing = printing;
     }
   return self->printing;
@@ -65,7 +63,6 @@ _wk_kiosk_printing_dispose (WkKiosk *self)
     return;
   g_clear_handle_id (&printing->poll_id, g_source_remove);
   g_clear_pointer (&printing->jobs, g_ptr_array_unref);
-  g_clear_pointer (&printing->documents, g_hash_table_unref);
   g_free (printing);
   self->printing = NULL;
 }
@@ -257,8 +254,30 @@ _wk_kiosk_printing_start (WkKiosk *self)
 
 /* ---- Printing by the kiosk itself -------------------------------------------------------- */
 
+typedef struct
+{
+  WkPrintWhat what;
+  gint64      patient_id;
+  char       *who;
+  char       *printer;
+} PrintData;
+
 static void
-spooler_event_cb (WkPrintSpooler *spooler, WkPrintEvent *event, WkKiosk *self)
+print_data_free (PrintData *data)
+{
+  g_free (data->who);
+  g_free (data->printer);
+  g_free (data);
+}
+
+static const char *
+what_word (WkPrintWhat what)
+{
+  return what == WK_PRINT_WHAT_WARD ? "ward" : what == WK_PRINT_WHAT_CENSUS ? "census" : "chart";
+}
+
+static void
+run_event_cb (WkPrintRun *run, WkPrintEvent *event, WkKiosk *self)
 {
   WkKioskJob *job = find_local_job (self, event->document);
 
@@ -300,15 +319,48 @@ spooler_event_cb (WkPrintSpooler *spooler, WkPrintEvent *event, WkKiosk *self)
   local_jobs_changed (self);
 }
 
+/* Documents are ready: they join the queue, and the audit log says who printed what. */
 static void
-spooled_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+run_rendered_cb (WkPrintRun *run, GPtrArray *documents, WkKiosk *self)
+{
+  Printing   *printing = printing_of (self);
+  const char *who = g_object_get_data (G_OBJECT (run), "wk-who");
+  const char *printer = g_object_get_data (G_OBJECT (run), "wk-printer");
+
+  for (guint i = 0; i < documents->len; i++)
+    {
+      const WkLedgerDocument *document = documents->pdata[i];
+      gboolean                census = document->kind == WK_LEDGER_DOCUMENT_CENSUS;
+      WkKioskJob             *job = g_new0 (WkKioskJob, 1);
+
+      job->chart = g_strdup (document->chart_id);
+      job->kind = g_strdup (census ? "census" : "chart");
+      job->patient_id = document->patient_id;
+      job->pages = document->n_pages;
+      job->requested_by = g_strdup (who);
+      job->drill = document->drill;
+      job->local = TRUE;
+      set_job (job, "queued", printer, NULL);
+      g_ptr_array_insert (printing->jobs, 0, job);
+      wk_audit (who, "print", document->patient_id,
+                "%s %s%s%" G_GINT64_FORMAT ", %u pages, snapshot %" G_GUINT64_FORMAT
+                ", printed by the kiosk itself to %s",
+                census ? "census" : "chart", document->chart_id, census ? "" : " of patient #",
+                census ? (gint64)0 : document->patient_id, document->n_pages,
+                document->snapshot_seq, printer != NULL ? printer : "the ward's printers");
+    }
+  local_jobs_changed (self);
+}
+
+static void
+run_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   g_autoptr (WkKiosk) self = user_data;
+  WkPrintRun *run = WK_PRINT_RUN (source);
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) outcomes
-      = wk_print_spooler_print_finish (WK_PRINT_SPOOLER (source), result, &error);
+  g_autoptr (GPtrArray) outcomes = wk_print_run_finish (run, result, &error);
 
-  g_signal_handlers_disconnect_by_data (source, self);
+  g_signal_handlers_disconnect_by_data (run, self);
   if (self->printing == NULL)
     return;
   for (guint i = 0; outcomes != NULL && i < outcomes->len; i++)
@@ -316,176 +368,81 @@ spooled_cb (GObject *source, GAsyncResult *result, gpointer user_data)
       WkPrintOutcome *outcome = outcomes->pdata[i];
       WkKioskJob     *job = find_local_job (self, outcome->document);
 
-      if (job == NULL)
-        continue;
-      if (outcome->printed)
-        {
-          set_job (job, "completed", outcome->printer, NULL);
-          g_hash_table_remove (printing_of (self)->documents, outcome->document);
-        }
-      else
-        set_job (job, "failed", outcome->printer, outcome->reason);
+      if (job != NULL)
+        set_job (job, outcome->printed ? "completed" : "failed", outcome->printer,
+                 outcome->printed ? NULL : outcome->reason);
     }
   if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_warning ("The kiosk's print run failed: %s", error->message);
+    {
+      g_warning ("The kiosk's own print failed: %s", error->message);
+      wk_audit (g_object_get_data (G_OBJECT (run), "wk-who"), "print-failed", 0, "%s",
+                error->message);
+    }
   local_jobs_changed (self);
 }
 
-/* Sends documents to the chosen printer, or the ward's printers in failover order. */
-static gboolean
-spool (WkKiosk *self, GPtrArray *documents, GError **error)
+/* Starts printing by the kiosk itself: the ward's printers in failover order, the one
+ * staff chose first. */
+static WkPrintRun *
+start_run (WkKiosk *self, WkPrintWhat what, gint64 patient_id, const char *who, GError **error)
 {
-  g_autoptr (GPtrArray) printers = wk_printer_list_from_config (self->config, error);
-  g_autoptr (WkPrintSpooler) spooler = NULL;
+  g_autoptr (GPtrArray) printers = NULL;
+  g_autoptr (WkPrintRun) run = NULL;
+  WkLedgerWhat ledger_what = what == WK_PRINT_WHAT_WARD     ? WK_LEDGER_WHAT_WARD
+                             : what == WK_PRINT_WHAT_CENSUS ? WK_LEDGER_WHAT_CENSUS
+                                                            : WK_LEDGER_WHAT_CHART;
 
+  if (self->store == NULL || self->keys == NULL)
+    {
+      g_set_error (error, WK_KIOSK_ERROR, WK_KIOSK_ERROR_PRINT, "%s",
+                   self->snapshot_problem != NULL ? self->snapshot_problem
+                                                  : _ ("There is no data to print yet."));
+      return NULL;
+    }
+  printers = wk_printer_list_from_config (self->config, error);
   if (printers == NULL)
-    return FALSE;
-  if (self->printer != NULL)
-    for (guint i = printers->len; i > 0; i--)
-      if (g_strcmp0 (wk_printer_get_name (printers->pdata[i - 1]), self->printer) != 0)
-        g_ptr_array_remove_index (printers, i - 1);
+    return NULL;
   if (printers->len == 0)
     {
       g_set_error (error, WK_KIOSK_ERROR, WK_KIOSK_ERROR_PRINT,
                    _ ("No printer is configured for this kiosk ([printer NAME] groups). Ask IT."));
-      return FALSE;
+      return NULL;
     }
-  spooler = wk_print_spooler_new (printers);
-  g_signal_connect (spooler, "event", G_CALLBACK (spooler_event_cb), self);
-  wk_print_spooler_print_async (spooler, documents, NULL, spooled_cb, g_object_ref (self));
-  return TRUE;
-}
-
-typedef struct
-{
-  WkPrintWhat what;
-  gint64      patient_id;
-  char       *who;
-  char       *printer;
-} PrintData;
-
-static void
-print_data_free (PrintData *data)
-{
-  g_free (data->who);
-  g_free (data->printer);
-  g_free (data);
-}
-
-static const char *
-what_word (WkPrintWhat what)
-{
-  return what == WK_PRINT_WHAT_WARD ? "ward" : what == WK_PRINT_WHAT_CENSUS ? "census" : "chart";
-}
-
-static void
-rendered_cb (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  g_autoptr (GTask) task = user_data;
-  WkKiosk         *self = g_task_get_source_object (task);
-  PrintData       *data = g_task_get_task_data (task);
-  WkKioskSnapshot *snapshot = g_object_get_data (G_OBJECT (task), "wk-snapshot");
-  GError          *error = NULL;
-  g_autoptr (GPtrArray) rendered = wk_kiosk_snapshot_render_finish (snapshot, result, &error);
-  g_autoptr (GPtrArray) documents = NULL;
-  guint     pages = 0;
-  Printing *printing = printing_of (self);
-
-  if (rendered == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  documents = g_ptr_array_new_with_free_func ((GDestroyNotify)wk_print_document_unref);
-  while (rendered->len > 0)
-    {
-      WkChartDocument *chart = g_ptr_array_steal_index (rendered, 0);
-      gsize            size = 0;
-      const guint8    *pdf = wk_chart_document_get_pdf (chart, &size);
-      guint            n_pages = wk_chart_document_get_n_pages (chart);
-      g_autofree char *id = g_strdup (wk_chart_document_get_id (chart));
-      WkKioskJob      *job = g_new0 (WkKioskJob, 1);
-      gint64           patient = wk_chart_document_get_patient_id (chart);
-      gboolean         census = wk_chart_document_get_kind (chart) == WK_CHART_DOCUMENT_CENSUS;
-      /* The PDF stays the chart document's: freed (and wiped) with the print document. */
-      g_autoptr (GBytes) bytes
-          = g_bytes_new_with_free_func (pdf, size, (GDestroyNotify)wk_chart_document_free, chart);
-      WkPrintDocument *document = wk_print_document_new (id, bytes, n_pages, &error);
-
-      if (document == NULL)
-        {
-          g_task_return_error (task, error);
-          wk_kiosk_job_free (job);
-          return;
-        }
-      pages += n_pages;
-      job->chart = g_strdup (id);
-      job->kind = g_strdup (census ? "census" : "chart");
-      job->patient_id = patient;
-      job->pages = n_pages;
-      job->requested_by = g_strdup (data->who);
-      job->drill = _wk_kiosk_is_drill (self);
-      job->local = TRUE;
-      set_job (job, "queued", data->printer, NULL);
-      g_ptr_array_insert (printing->jobs, 0, job);
-      g_hash_table_replace (printing->documents, g_strdup (id), wk_print_document_ref (document));
-      g_ptr_array_add (documents, document);
-      wk_audit (data->who, "print", patient,
-                "%s %s%s%" G_GINT64_FORMAT ", %u pages, snapshot %" G_GUINT64_FORMAT
-                ", printed by the kiosk itself to %s",
-                census ? "census" : "chart", id, census ? "" : " of patient #",
-                census ? (gint64)0 : patient, n_pages, wk_kiosk_snapshot_get_seq (snapshot),
-                data->printer != NULL ? data->printer : "the ward's printers");
-    }
-  if (!spool (self, documents, &error))
-    {
-      for (guint i = 0; i < documents->len; i++)
-        {
-          WkKioskJob *job = find_local_job (self, wk_print_document_get_id (documents->pdata[i]));
-
-          if (job != NULL)
-            set_job (job, "failed", NULL, error->message);
-        }
-      local_jobs_changed (self);
-      g_task_return_error (task, error);
-      return;
-    }
-  local_jobs_changed (self);
-  g_task_return_pointer (
-      task,
-      g_strdup_printf (
-          g_dngettext (NULL,
-                       "This kiosk is printing %u document (%u pages) itself: the "
-                       "wardkeep service is not running. See Print for its progress.",
-                       "This kiosk is printing %u documents (%u pages) itself: the "
-                       "wardkeep service is not running. See Print for their progress.",
-                       documents->len),
-          documents->len, pages),
-      g_free);
+  run = wk_print_run_new (self->config, self->keys, printers, ledger_what,
+                          what == WK_PRINT_WHAT_CHART ? patient_id : 0);
+  wk_print_run_set_store (run, self->store);
+  wk_print_run_set_drill (run, _wk_kiosk_is_drill (self));
+  if (self->printer != NULL && !wk_print_run_set_first_printer (run, self->printer, error))
+    return NULL;
+  g_object_set_data_full (G_OBJECT (run), "wk-who", g_strdup (who), g_free);
+  g_object_set_data_full (G_OBJECT (run), "wk-printer", g_strdup (self->printer), g_free);
+  g_signal_connect (run, "rendered", G_CALLBACK (run_rendered_cb), self);
+  g_signal_connect (run, "event", G_CALLBACK (run_event_cb), self);
+  wk_print_run_start_async (run, NULL, run_done_cb, g_object_ref (self));
+  return g_steal_pointer (&run);
 }
 
 static void
 print_locally (GTask *task)
 {
-  WkKiosk         *self = g_task_get_source_object (task);
-  PrintData       *data = g_task_get_task_data (task);
-  WkKioskSnapshot *snapshot = self->snapshot;
-  WkRenderKind     kind = data->what == WK_PRINT_WHAT_WARD     ? WK_RENDER_WARD
-                          : data->what == WK_PRINT_WHAT_CENSUS ? WK_RENDER_CENSUS
-                                                               : WK_RENDER_CHART;
+  WkKiosk   *self = g_task_get_source_object (task);
+  PrintData *data = g_task_get_task_data (task);
+  GError    *error = NULL;
+  g_autoptr (WkPrintRun) run = start_run (self, data->what, data->patient_id, data->who, &error);
 
-  if (snapshot == NULL || self->keys == NULL)
+  if (run == NULL)
     {
-      g_task_return_new_error (task, WK_KIOSK_ERROR, WK_KIOSK_ERROR_PRINT, "%s",
-                               self->snapshot_problem != NULL
-                                   ? self->snapshot_problem
-                                   : _ ("There is no data to print yet."));
+      g_task_return_error (task, error);
       return;
     }
-  g_object_set_data_full (G_OBJECT (task), "wk-snapshot", wk_kiosk_snapshot_ref (snapshot),
-                          (GDestroyNotify)wk_kiosk_snapshot_unref);
-  wk_kiosk_snapshot_render_async (snapshot, self->keys, kind, data->patient_id,
-                                  _wk_kiosk_is_drill (self), NULL, rendered_cb, task);
+  g_task_return_pointer (
+      task,
+      g_strdup (data->what == WK_PRINT_WHAT_CHART
+                    ? _ ("This kiosk is printing the chart itself: the wardkeep service is not "
+                         "running. See Print for its progress.")
+                    : _ ("This kiosk is printing itself: the wardkeep service is not running. See "
+                         "Print for the progress of each document.")),
+      g_free);
 }
 
 /* ---- Printing through the daemon ----------------------------------------------------- */
@@ -700,9 +657,8 @@ wk_kiosk_retry_async (WkKiosk            *self,
                       gpointer            user_data)
 {
   g_autoptr (GTask) task = g_task_new (self, cancellable, callback, user_data);
-  WkKioskJob      *job = find_local_job (self, chart);
-  WkPrintDocument *document = g_hash_table_lookup (printing_of (self)->documents, chart);
-  GError          *error = NULL;
+  WkKioskJob *job = find_local_job (self, chart);
+  GError     *error = NULL;
 
   g_task_set_source_tag (task, wk_kiosk_retry_async);
   if (self->locked)
@@ -733,28 +689,27 @@ wk_kiosk_retry_async (WkKiosk            *self,
                                    g_steal_pointer (&task));
       return;
     }
-  if (document == NULL)
+  if (g_strcmp0 (job->state, "failed") != 0)
     {
       g_task_return_new_error (task, WK_KIOSK_ERROR, WK_KIOSK_ERROR_PRINT,
-                               _ ("That document was printed already."));
+                               _ ("That document is printed or still on its way."));
       return;
     }
+  /* The kiosk keeps no PDF: the document is made again from the newest data, with a new
+   * chart id, and the failed one stays in the queue as not printed. */
   {
-    g_autoptr (GPtrArray) documents
-        = g_ptr_array_new_with_free_func ((GDestroyNotify)wk_print_document_unref);
+    gboolean census = g_strcmp0 (job->kind, "census") == 0;
+    g_autoptr (WkPrintRun) run
+        = start_run (self, census ? WK_PRINT_WHAT_CENSUS : WK_PRINT_WHAT_CHART,
+                     census ? 0 : job->patient_id, self->who, &error);
 
-    g_ptr_array_add (documents, wk_print_document_ref (document));
-    set_job (job, "queued", self->printer, NULL);
-    if (!spool (self, documents, &error))
+    if (run == NULL)
       {
-        set_job (job, "failed", NULL, error->message);
-        local_jobs_changed (self);
         g_task_return_error (task, error);
         return;
       }
   }
-  local_jobs_changed (self);
-  g_task_return_pointer (task, g_strdup (_ ("Sent to the printer again.")), g_free);
+  g_task_return_pointer (task, g_strdup (_ ("Printing it again from the newest data.")), g_free);
 }
 
 /**

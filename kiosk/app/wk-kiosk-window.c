@@ -104,11 +104,29 @@ show_page (WkKioskWindow *self, const char *page)
 {
   gboolean census = g_str_equal (page, "census");
 
+  gboolean   searchable = census && !wk_kiosk_is_locked (self->kiosk);
+  GtkWidget *page_widget;
+  GtkWidget *focus;
+
   gtk_stack_set_visible_child_name (self->stack, page);
   /* The search belongs to the census; elsewhere its room is empty. */
-  gtk_widget_set_visible (self->search_entry, census && !wk_kiosk_is_locked (self->kiosk));
-  gtk_widget_set_visible (self->spacer, !gtk_widget_get_visible (self->search_entry));
+  gtk_widget_set_visible (self->search_entry, searchable);
+  gtk_widget_set_visible (self->spacer, !searchable);
   update_actions (self);
+
+  /* Keyboard users land on the page they went to, not on a widget now hidden. */
+  page_widget = gtk_stack_get_visible_child (self->stack);
+  focus = gtk_root_get_focus (GTK_ROOT (self));
+  if (focus == NULL || !gtk_widget_get_mapped (focus)
+      || !gtk_widget_is_ancestor (focus, page_widget))
+    {
+      if (census && !wk_census_view_focus_first (self->census_view))
+        gtk_widget_grab_focus (wk_kiosk_is_locked (self->kiosk) ? self->unlock_button
+                                                                : self->search_entry);
+      else if (g_str_equal (page, "patient") || g_str_equal (page, "preview")
+               || g_str_equal (page, "print") || g_str_equal (page, "admin"))
+        gtk_widget_child_focus (page_widget, GTK_DIR_TAB_FORWARD);
+    }
 }
 
 /**
@@ -223,8 +241,8 @@ wk_kiosk_window_open_patient (WkKioskWindow *self, gint64 patient_id)
   if (wk_kiosk_is_locked (self->kiosk))
     {
       self->pending_patient = patient_id;
-      wk_unlock_view_reset (self->unlock_view);
       show_page (self, "unlock");
+      wk_unlock_view_reset (self->unlock_view);
       return;
     }
   if (snapshot == NULL
@@ -266,7 +284,7 @@ exit_after_paint_cb (GtkWidget *widget, GdkFrameClock *clock, gpointer user_data
       g_object_set_data (G_OBJECT (self), "wk-ticks", GINT_TO_POINTER (1));
       return G_SOURCE_CONTINUE;
     }
-  printf ("census drawn %.1f ms after start\n",
+  printf ("census drawn %.1f ms after the window was made\n",
           (g_get_monotonic_time () - self->started_us) / 1000.0);
   fflush (stdout);
   self->allow_close = TRUE;
@@ -312,9 +330,6 @@ locked_changed_cb (WkKioskWindow *self)
 {
   gboolean locked = wk_kiosk_is_locked (self->kiosk);
 
-  /* Typing on the census searches it, but only where names are shown. */
-  gtk_search_entry_set_key_capture_widget (GTK_SEARCH_ENTRY (self->search_entry),
-                                           locked ? NULL : GTK_WIDGET (self->census_view));
   if (locked)
     {
       gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
@@ -341,6 +356,31 @@ static void
 search_activate_cb (GtkSearchEntry *entry, WkKioskWindow *self)
 {
   wk_census_view_focus_first (self->census_view);
+}
+
+/* Typing a letter or digit on the census (unlocked) starts a search; Enter, arrows and
+ * the like stay with the tiles. (GtkSearchEntry's key capture would take Enter too.) */
+static gboolean
+census_key_cb (GtkEventControllerKey *controller,
+               guint                  keyval,
+               guint                  keycode,
+               GdkModifierType        state,
+               WkKioskWindow         *self)
+{
+  gunichar     c = gdk_keyval_to_unicode (keyval);
+  char         text[8] = { 0 };
+  int          position;
+  GtkEditable *editable = GTK_EDITABLE (self->search_entry);
+
+  if (wk_kiosk_is_locked (self->kiosk) || c == 0 || !g_unichar_isgraph (c)
+      || (state & (GDK_CONTROL_MASK | GDK_ALT_MASK | GDK_SUPER_MASK)) != 0)
+    return GDK_EVENT_PROPAGATE;
+  g_unichar_to_utf8 (c, text);
+  gtk_widget_grab_focus (self->search_entry);
+  position = g_utf8_strlen (gtk_editable_get_text (editable), -1);
+  gtk_editable_insert_text (editable, text, -1, &position);
+  gtk_editable_set_position (editable, -1);
+  return GDK_EVENT_STOP;
 }
 
 /* ---- Inactivity --------------------------------------------------------------------- */
@@ -414,8 +454,8 @@ unlock_action (GtkWidget *widget, const char *name, GVariant *parameter)
   WkKioskWindow *self = WK_KIOSK_WINDOW (widget);
 
   self->pending_patient = 0;
-  wk_unlock_view_reset (self->unlock_view);
   show_page (self, "unlock");
+  wk_unlock_view_reset (self->unlock_view);
 }
 
 static void
@@ -432,8 +472,8 @@ admin_action (GtkWidget *widget, const char *name, GVariant *parameter)
 {
   WkKioskWindow *self = WK_KIOSK_WINDOW (widget);
 
-  wk_admin_view_reset (self->admin_view);
   show_page (self, "admin");
+  wk_admin_view_reset (self->admin_view);
 }
 
 static void
@@ -786,6 +826,11 @@ wk_kiosk_window_init (WkKioskWindow *self)
   g_signal_connect (self->unlock_view, "unlocked", G_CALLBACK (unlocked_cb), self);
   g_signal_connect (self->search_entry, "search-changed", G_CALLBACK (search_changed_cb), self);
   g_signal_connect (self->search_entry, "activate", G_CALLBACK (search_activate_cb), self);
+
+  controller = gtk_event_controller_key_new ();
+  gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
+  g_signal_connect (controller, "key-pressed", G_CALLBACK (census_key_cb), self);
+  gtk_widget_add_controller (GTK_WIDGET (self->census_view), controller);
 
   /* Every touch, click, scroll or key press anywhere counts as activity. */
   controller = gtk_event_controller_legacy_new ();

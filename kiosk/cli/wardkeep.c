@@ -31,6 +31,11 @@ static const WkCliCommand commands[] = {
     wk_cli_status },
   { "downtime", "declare|end --reason TEXT [--who NAME]",
     "declare downtime (the ward is printed at once), or end a declared one", wk_cli_downtime },
+  { "kiosk", "hash-pin [--admin]", "print the configuration line of a kiosk PIN (an Argon2id hash)",
+    wk_cli_kiosk },
+  { "demo", "[--for SECONDS] [--broadway] [--dir DIR]",
+    "run wardkeep on a simulated ward, with a printer and the kiosk, and stage an outage",
+    wk_cli_demo },
 };
 
 /* A command's summary, wrapped under it at column 22 (help2man makes the man page of it). */
