@@ -220,15 +220,20 @@ expect () {
   fi
 }
 
+# logged DESCRIPTION LOG COMMAND: the command succeeds; its output goes to WORK_DIR/LOG.
+logged () {
+  if box "$3" >"$work/$2" 2>&1 </dev/null; then
+    pass "$1"
+  else
+    fail "$1 (whole output: $work/$2):"
+    tail -30 "$work/$2" | sed 's/^/     /'
+  fi
+}
+
 # --- install, as the README says -------------------------------------------------------
 log "apt-get install ./wardkeep_*.deb ./wardkeep-kiosk_*.deb"
-if box 'cd /root/debs && apt-get install -y --no-install-recommends ./wardkeep_*.deb ./wardkeep-kiosk_*.deb' \
-     >"$work/install.log" 2>&1; then
-  pass "both packages install"
-else
-  fail "both packages install:"
-  tail -30 "$work/install.log" | sed 's/^/     /'
-fi
+logged "both packages install" install.log \
+  'cd /root/debs && apt-get install -y --no-install-recommends ./wardkeep_*.deb ./wardkeep-kiosk_*.deb'
 if grep -q -i -E '(^|[^-])(error|failed)' "$work/install.log"; then
   fail "the install prints no error:"
   grep -i -E '(^|[^-])(error|failed)' "$work/install.log" | sed 's/^/     /'
@@ -388,13 +393,7 @@ daemon_pid=$(box 'systemctl show -P MainPID wardkeepd' 2>/dev/null || true)
 # --- upgrade: the same packages again keep a changed configuration -----------------------
 log "reinstalling over the installed packages (the upgrade path)"
 box "sed -i 's/^name = .*/name = Ward 7A (edited on this machine)/' /etc/wardkeep/wardkeep.conf"
-if box 'cd /root/debs && dpkg -i ./wardkeep_*.deb ./wardkeep-kiosk_*.deb </dev/null' \
-     >"$work/upgrade.log" 2>&1; then
-  pass "reinstalling works"
-else
-  fail "reinstalling works:"
-  tail -20 "$work/upgrade.log" | sed 's/^/     /'
-fi
+logged "reinstalling works" upgrade.log 'cd /root/debs && dpkg -i ./wardkeep_*.deb ./wardkeep-kiosk_*.deb'
 check "a changed /etc/wardkeep/wardkeep.conf is kept" \
   "grep -qx 'name = Ward 7A (edited on this machine)' /etc/wardkeep/wardkeep.conf"
 check "the daemon is restarted (new programs)" \
