@@ -2084,6 +2084,8 @@ wk_control_client_dispose (GObject *object)
 {
   WkControlClient *self = WK_CONTROL_CLIENT (object);
 
+  /* Nobody hears signals from a client going away. */
+  self->ready = FALSE;
   wk_control_client_close (self);
   G_OBJECT_CLASS (wk_control_client_parent_class)->dispose (object);
 }

@@ -87,7 +87,7 @@ test_pdf (void)
 {
   g_autoptr (WkTestKiosk) kiosk = wk_test_kiosk_new ();
   g_autoptr (WkModel) ward = wk_test_ward_new (8);
-  g_autoptr (WkSnapshotInfo) info = wk_test_kiosk_write_snapshot (kiosk, ward);
+  wk_snapshot_info_free (wk_test_kiosk_write_snapshot (kiosk, ward));
   g_autofree char *chart = g_build_filename (wk_test_kiosk_get_dir (kiosk), "chart.pdf", NULL);
   g_autofree char *whole = g_build_filename (wk_test_kiosk_get_dir (kiosk), "ward.pdf", NULL);
   g_auto (WkTestRun) run = { 0 };

@@ -268,7 +268,7 @@ hold_rendered_cb (WkPrintRun *run, GPtrArray *documents, gpointer data)
 static void
 test_hold (Fixture *f, gconstpointer data)
 {
-  g_autoptr (WkSnapshotInfo) info = write_snapshot (f);
+  wk_snapshot_info_free (write_snapshot (f));
   g_autoptr (WkPrintRun) run = new_run (f, WK_LEDGER_WHAT_CENSUS, 0);
   g_autoptr (WkPrintRun) released = NULL;
 
@@ -306,7 +306,7 @@ test_hold (Fixture *f, gconstpointer data)
 static void
 test_first_printer_and_failover (Fixture *f, gconstpointer data)
 {
-  g_autoptr (WkSnapshotInfo) info = write_snapshot (f);
+  wk_snapshot_info_free (write_snapshot (f));
   g_autoptr (WkPrintRun) run = new_run (f, WK_LEDGER_WHAT_WARD, 0);
   g_autoptr (WkPrintRun) failing = NULL;
   g_autoptr (GPtrArray) at_station = NULL;

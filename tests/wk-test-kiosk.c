@@ -77,6 +77,9 @@ wk_test_run_wardkeep (WkTestRun *run, const char *input, ...)
   g_assert_true (
       g_subprocess_communicate_utf8 (process, input, NULL, &run->out, &run->err, &error));
   g_assert_no_error (error);
+  if (!g_subprocess_get_if_exited (process))
+    g_error ("wardkeep %s died (signal %d):\n%s", (char *)argv->pdata[1],
+             g_subprocess_get_term_sig (process), run->err);
   run->status = g_subprocess_get_exit_status (process);
 }
 
@@ -151,6 +154,12 @@ const char *
 wk_test_kiosk_get_config_path (WkTestKiosk *kiosk)
 {
   return kiosk->config_path;
+}
+
+const char *
+wk_test_kiosk_get_state_dir (WkTestKiosk *kiosk)
+{
+  return kiosk->state_dir;
 }
 
 const char *
@@ -323,15 +332,23 @@ wk_test_kiosk_start_daemon (WkTestKiosk *kiosk, const char *const *env)
  * @signal: SIGTERM (a clean stop) or SIGKILL (a crash)
  *
  * Stops the daemon, if it runs, and waits until it has gone.
+ *
+ * Returns: whether it exited with status 0 (after SIGTERM: a clean stop, and in the
+ *   sanitizer build no leak found)
  */
-void
+gboolean
 wk_test_kiosk_kill_daemon (WkTestKiosk *kiosk, int signal)
 {
+  gboolean clean;
+
   if (kiosk->daemon == NULL)
-    return;
+    return FALSE;
   g_subprocess_send_signal (kiosk->daemon, signal);
   g_subprocess_wait (kiosk->daemon, NULL, NULL);
+  clean = g_subprocess_get_if_exited (kiosk->daemon)
+          && g_subprocess_get_exit_status (kiosk->daemon) == 0;
   g_clear_object (&kiosk->daemon);
+  return clean;
 }
 
 /**
@@ -469,9 +486,8 @@ wk_test_verify_received (WkTestKiosk *kiosk, const char *path, const char *chart
   int              status;
 
   {
-    const char      *argv[] = { "pdftoppm", "-r", "150", "-png", path, prefix, NULL };
-    g_autofree char *out = run_tool (argv, NULL, &status);
-
+    const char *argv[] = { "pdftoppm", "-r", "150", "-png", path, prefix, NULL };
+    g_free (run_tool (argv, NULL, &status));
     g_assert_cmpint (status, ==, 0);
   }
   dir = g_dir_open (kiosk->dir, 0, NULL);

@@ -49,6 +49,7 @@ void            wk_test_kiosk_free (WkTestKiosk *kiosk);
 const char     *wk_test_kiosk_get_dir (WkTestKiosk *kiosk);
 const char     *wk_test_kiosk_get_config_path (WkTestKiosk *kiosk);
 const char     *wk_test_kiosk_get_socket (WkTestKiosk *kiosk);
+const char     *wk_test_kiosk_get_state_dir (WkTestKiosk *kiosk);
 const char     *wk_test_kiosk_get_snapshot_dir (WkTestKiosk *kiosk);
 WkTestCups     *wk_test_kiosk_get_cups (WkTestKiosk *kiosk);
 WkTestPrinter  *wk_test_kiosk_get_printer (WkTestKiosk *kiosk, const char *name);
@@ -57,7 +58,7 @@ WkStore        *wk_test_kiosk_open_store (WkTestKiosk *kiosk);
 WkSnapshotInfo *wk_test_kiosk_write_snapshot (WkTestKiosk *kiosk, WkModel *model);
 
 void     wk_test_kiosk_start_daemon (WkTestKiosk *kiosk, const char *const *env);
-void     wk_test_kiosk_kill_daemon (WkTestKiosk *kiosk, int signal);
+gboolean wk_test_kiosk_kill_daemon (WkTestKiosk *kiosk, int signal);
 gboolean wk_test_kiosk_daemon_is_running (WkTestKiosk *kiosk);
 JsonNode *
 wk_test_kiosk_call (WkTestKiosk *kiosk, const char *method, JsonObject *params, GError **error);

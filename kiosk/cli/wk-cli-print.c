@@ -477,6 +477,7 @@ print_via_daemon (WkConfig *config, const Request *request)
   g_signal_connect (client, "disconnected", G_CALLBACK (follow_disconnected_cb), &following);
   wk_control_client_connect_async (client, NULL, connected_cb, &following);
   g_main_loop_run (loop);
+  g_signal_handlers_disconnect_by_data (client, &following);
   if (following.error != NULL)
     {
       int status = -1;

@@ -132,12 +132,27 @@ print_status (JsonObject *status)
   if (episode != NULL)
     {
       g_autofree char *started = local_time (text (episode, "started_at"), zone);
+      gint64           out = number (episode, "documents_out", 0);
+      gint64           failed = number (episode, "documents_not_printed", 0);
+      g_autofree char *paper = NULL;
 
+      if (text (episode, "print_request") == NULL)
+        paper = g_strdup ("The ward has not been printed for it yet.");
+      else if (!flag (episode, "printed"))
+        paper = g_strdup_printf ("The ward is being printed: %" G_GINT64_FORMAT
+                                 " document(s) with a printer so far.",
+                                 out);
+      else if (failed > 0)
+        paper = g_strdup_printf ("The ward's print is over: %" G_GINT64_FORMAT
+                                 " document(s) went to a printer, %" G_GINT64_FORMAT
+                                 " were NOT printed.",
+                                 out, failed);
+      else
+        paper = g_strdup_printf (
+            "The ward was printed: %" G_GINT64_FORMAT " document(s) went to a printer.", out);
       printf ("Episode %s: %s, since %s%s%s. %s\n", text (episode, "id"), text (episode, "kind"),
               started, text (episode, "who") != NULL ? ", by " : "",
-              text (episode, "who") != NULL ? text (episode, "who") : "",
-              flag (episode, "printed") ? "The ward's paper went to the printers."
-                                        : "The ward's paper is NOT all with a printer yet.");
+              text (episode, "who") != NULL ? text (episode, "who") : "", paper);
     }
 
   /* How old the data on paper would be. */

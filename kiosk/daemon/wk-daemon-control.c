@@ -120,9 +120,14 @@ episode_json (WkDaemon *self, const WkEpisode *episode)
   set_time (object, "started_at", episode->started_wall_us);
   set_text (object, "reason", episode->reason);
   set_text (object, "who", episode->who);
-  /* Printed: every document of the automatic print is with a printer (or given up). */
+  /* Printed: every document of the automatic print is with a printer (or given up); how
+   * many went out and how many did not. */
   if (automatic != NULL)
     {
+      g_autoptr (GPtrArray) documents
+          = wk_ledger_load_documents (self->model, automatic->id, NULL, NULL);
+      guint out = 0, failed = 0;
+
       printed = TRUE;
       for (guint i = 0; i < self->prints->len; i++)
         {
@@ -131,6 +136,16 @@ episode_json (WkDaemon *self, const WkEpisode *episode)
           if (print->automatic && g_strcmp0 (print->episode_id, episode->id) == 0)
             printed = print->acknowledged;
         }
+      for (guint i = 0; documents != NULL && i < documents->len; i++)
+        {
+          WkLedgerDocument *document = documents->pdata[i];
+
+          out += document->state == WK_LEDGER_DOCUMENT_SENT
+                 || document->state == WK_LEDGER_DOCUMENT_PRINTED;
+          failed += document->state == WK_LEDGER_DOCUMENT_NOT_PRINTED;
+        }
+      json_object_set_int_member (object, "documents_out", out);
+      json_object_set_int_member (object, "documents_not_printed", failed);
     }
   json_object_set_boolean_member (object, "printed", printed);
   set_text (object, "print_request", automatic != NULL ? automatic->id : NULL);

@@ -503,10 +503,12 @@ print_finished_cb (GObject *source, GAsyncResult *result, gpointer data)
   WkDaemonPrint *print = data;
   WkDaemon      *self = print->daemon;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) outcomes = wk_print_run_finish (WK_PRINT_RUN (source), result, &error);
+  g_autoptr (GPtrArray) outcomes = NULL;
   g_autoptr (JsonObject) params = json_object_new ();
   g_autofree char *message = NULL;
 
+  /* The events counted each document; the outcomes only say the same again. */
+  outcomes = wk_print_run_finish (WK_PRINT_RUN (source), result, &error);
   print->finished = TRUE;
   print->finished_at = g_get_real_time ();
   print->rendered = TRUE;

@@ -105,12 +105,11 @@ main (int argc, char **argv)
           RUNS);
   for (int run = 0; run < RUNS; run++)
     {
-      g_autofree char *down = wk_test_sim_command (sim, "down");
+      g_free (wk_test_sim_command (sim, "down"));
       g_autoptr (JsonObject) status = wait_print (kiosk, previous);
-      JsonObject      *print = print_of (status);
-      double           a = json_object_get_double_member (print, "first_accepted_after_downtime_s");
-      double           b = json_object_get_double_member (print, "last_accepted_after_downtime_s");
-      g_autofree char *up = NULL;
+      JsonObject *print = print_of (status);
+      double      a = json_object_get_double_member (print, "first_accepted_after_downtime_s");
+      double      b = json_object_get_double_member (print, "last_accepted_after_downtime_s");
 
       g_free (previous);
       previous = g_strdup (json_object_get_string_member (print, "request"));
@@ -120,7 +119,7 @@ main (int argc, char **argv)
       printf ("  outage %d: %" G_GINT64_FORMAT " documents; first accepted %.3f s, last %.3f s "
               "after DOWNTIME\n",
               run + 1, documents, a, b);
-      up = wk_test_sim_command (sim, "up");
+      g_free (wk_test_sim_command (sim, "up"));
       if (!wk_test_kiosk_wait_mode (kiosk, "online", 120))
         g_error ("the daemon did not come back online");
     }
@@ -130,10 +129,9 @@ main (int argc, char **argv)
 
     for (guint i = 0; i < received->len && i < (guint)documents; i++)
       {
-        guint            n = 0;
-        g_autofree char *text
-            = wk_test_pdf_dup_text (((WkTestDocument *)received->pdata[i])->path, &n);
+        guint n = 0;
 
+        g_free (wk_test_pdf_dup_text (((WkTestDocument *)received->pdata[i])->path, &n));
         pages += n;
       }
   }
