@@ -11,7 +11,8 @@
 # Needs root, lintian, mmdebstrap and systemd-nspawn (`tests/run setup` installs them).
 # The two Debian 12 root file systems (one to build in, one to install on, each with the
 # packages it needs already in it) are made with mmdebstrap from the Debian mirror the
-# first time and cached as tarballs in CACHE_DIR (in the build folder), named after their
+# first time and cached as tarballs in CACHE_DIR (by default /var/cache/wardkeep-tests,
+# so that later builds and CI runs on the same machine find them), named after their
 # package lists: later runs need no network. Each run unpacks fresh copies and deletes
 # them at the end.
 set -euo pipefail
@@ -21,6 +22,7 @@ work=$2
 cache=$3
 suite=bookworm
 mirror=${WK_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+security=${WK_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 
 failures=0
 checks=0
@@ -66,16 +68,25 @@ trap 'exit 130' INT TERM
 # --- Debian 12 root file systems --------------------------------------------------------
 # root_tarball NAME VARIANT PACKAGES: a tarball of a Debian 12 root file system with those
 # packages (mmdebstrap), made once and kept in CACHE_DIR under a name that changes with
-# the list; older ones of the same NAME are deleted.
+# the list; older ones of the same NAME are deleted. Debian 12 as a machine installed
+# today has it: with its updates and security updates. The packages this machine has
+# downloaded already (tests/run setup installs most of them) are used, not fetched again.
 root_tarball () {
   local name=$1 variant=$2 packages=$3 key tarball started
-  key=$(printf '%s %s %s %s\n' "$suite" "$mirror" "$variant" "$packages" | sha256sum | cut -c1-16)
+  key=$(printf '%s %s %s %s %s\n' "$suite" "$mirror" "$security" "$variant" "$packages" \
+        | sha256sum | cut -c1-16)
   tarball="$cache/$name-$suite-$key.tar"
   if [ ! -f "$tarball" ]; then
     log "making a Debian 12 root file system for the $name (once; cached as $tarball)" >&2
     started=$SECONDS
-    mmdebstrap --variant="$variant" --format=tar --include="$packages" "$suite" \
-      "$tarball.tmp" "deb $mirror $suite main" >"$work/mmdebstrap-$name.log" 2>&1 \
+    mmdebstrap --variant="$variant" --format=tar --include="$packages" \
+      --setup-hook='mkdir -p "$1/var/cache/apt/archives"
+        for deb in /var/cache/apt/archives/*.deb; do
+          [ -f "$deb" ] && { ln "$deb" "$1/var/cache/apt/archives/" 2>/dev/null ||
+                             cp "$deb" "$1/var/cache/apt/archives/"; }
+        done; true' \
+      "$suite" "$tarball.tmp" "deb $mirror $suite main" "deb $mirror $suite-updates main" \
+      "deb $security $suite-security main" >"$work/mmdebstrap-$name.log" 2>&1 \
       || { tail -20 "$work/mmdebstrap-$name.log" >&2
            die "mmdebstrap failed (is $mirror reachable?)"; }
     mv "$tarball.tmp" "$tarball"
