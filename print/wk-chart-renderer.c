@@ -17,6 +17,7 @@
 #include "wk-allergy.h"
 #include "wk-bed.h"
 #include "wk-chart-facts.h"
+#include "wk-chart-grid.h"
 #include "wk-chart-id.h"
 #include "wk-chart-payload.h"
 #include "wk-chart-private.h"
@@ -73,9 +74,8 @@ struct _WkChartRenderer
   WkKeys            *keys;
   WkChartTypesetter *typesetter;
   double             page_width, page_height;
-  gint64             window_start, window_end; /* the grid's due times, UTC seconds */
-  GPtrArray         *grid_dates;               /* GDateTime, local midnight of each column */
-  gsize              qr_budget;                /* payload bytes a page's QR code may hold */
+  WkChartGrid       *grid;      /* the grid's days and due times */
+  gsize              qr_budget; /* payload bytes a page's QR code may hold */
 };
 
 typedef struct
@@ -335,43 +335,6 @@ compute_qr_budget (void)
   return budget;
 }
 
-static void
-compute_grid (WkChartRenderer *renderer)
-{
-  g_autoptr (GDateTime) from = NULL;
-  g_autoptr (GDateTime) hour = NULL;
-  g_autoptr (GDateTime) last = NULL;
-  gint64 start = MAX (renderer->snapshot_at, renderer->printed_at - 3600);
-
-  /* From the hour the data is from (or the hour before printing, for a late reprint) to
-   * grid_hours after printing: doses due since the data was taken have boxes too. */
-  from = to_local (renderer, start);
-  hour = g_date_time_new (renderer->tz, g_date_time_get_year (from), g_date_time_get_month (from),
-                          g_date_time_get_day_of_month (from), g_date_time_get_hour (from), 0, 0);
-  renderer->window_start = g_date_time_to_unix (hour);
-  renderer->window_end
-      = MAX (renderer->printed_at, renderer->snapshot_at) + (gint64)renderer->grid_hours * 3600;
-  renderer->grid_dates = g_ptr_array_new_with_free_func ((GDestroyNotify)g_date_time_unref);
-  last = to_local (renderer, renderer->window_end - 1);
-  for (GDateTime *day
-       = g_date_time_new (renderer->tz, g_date_time_get_year (hour), g_date_time_get_month (hour),
-                          g_date_time_get_day_of_month (hour), 0, 0, 0);
-       ;)
-    {
-      GDateTime *next;
-
-      g_ptr_array_add (renderer->grid_dates, day);
-      if (g_date_time_get_year (day) == g_date_time_get_year (last)
-          && g_date_time_get_day_of_year (day) == g_date_time_get_day_of_year (last))
-        break;
-      next = g_date_time_add_days (day, 1);
-      day = g_date_time_new (renderer->tz, g_date_time_get_year (next),
-                             g_date_time_get_month (next), g_date_time_get_day_of_month (next), 0,
-                             0, 0);
-      g_date_time_unref (next);
-    }
-}
-
 /**
  * wk_chart_renderer_new:
  * @options: what to print and how
@@ -432,7 +395,8 @@ wk_chart_renderer_new (const WkChartOptions *options, WkKeys *keys, GError **err
 
   renderer->typesetter = _wk_chart_typesetter_new ();
   renderer->qr_budget = compute_qr_budget ();
-  compute_grid (renderer);
+  renderer->grid = wk_chart_grid_new (renderer->tz, renderer->snapshot_at, renderer->printed_at,
+                                      renderer->grid_hours);
   return g_steal_pointer (&renderer);
 }
 
@@ -447,7 +411,7 @@ wk_chart_renderer_free (WkChartRenderer *renderer)
     return;
   g_free (renderer->ward_id);
   g_clear_pointer (&renderer->tz, g_time_zone_unref);
-  g_clear_pointer (&renderer->grid_dates, g_ptr_array_unref);
+  g_clear_pointer (&renderer->grid, wk_chart_grid_free);
   g_clear_pointer (&renderer->typesetter, _wk_chart_typesetter_free);
   g_free (renderer);
 }
@@ -716,6 +680,73 @@ build_allergies (WkChartRenderer *renderer, ChartData *data)
   return block;
 }
 
+#define ARRIVAL_BORDER 3.5
+
+/* "TRANSFERRED IN FROM 8B ON Mon 2 Mar 2026 14:32 GMT" and what it means for the chart. */
+static char *
+arrival_markup (WkChartRenderer *renderer, const WkPatient *patient, gboolean heading)
+{
+  g_autofree char *when = format_full (renderer, patient->arrived_at);
+  g_autofree char *from
+      = patient->arrived_from != NULL
+            ? g_utf8_strup (patient->arrived_from, -1)
+            : g_strdup (patient->arrival == WK_ARRIVAL_TRANSFER ? "ANOTHER WARD"
+                                                                : "ANOTHER WARD OR DEPARTMENT");
+  gboolean transfer = patient->arrival == WK_ARRIVAL_TRANSFER;
+
+  if (!heading)
+    {
+      g_autofree char *short_when = format_short (renderer, patient->arrived_at);
+
+      return g_markup_printf_escaped ("%s%s%s %s", transfer ? "TRANSFERRED IN" : "ADMITTED",
+                                      patient->arrived_from != NULL ? " FROM " : "",
+                                      patient->arrived_from != NULL ? from : "", short_when);
+    }
+  return g_markup_printf_escaped (
+      "<span size='13312'>%s FROM %s — %s</span>\n"
+      "MEDICINES PRESCRIBED BEFORE THE %s MAY BE MISSING FROM THIS CHART. "
+      "CHECK WITH PHARMACY BEFORE GIVING OR OMITTING ANY DOSE.\n"
+      "<span size='8192' weight='normal'>The EPR has not sent this patient's medicines to the "
+      "downtime kiosk since the %s. Check the current prescriptions with pharmacy or the "
+      "prescriber, and the transfer letter.</span>",
+      transfer ? "TRANSFERRED IN" : "ADMITTED", from, when, transfer ? "TRANSFER" : "ADMISSION",
+      transfer ? "transfer" : "admission");
+}
+
+/* Under the allergies on every page of a patient whose orders may be missing (see
+ * wk_patient_orders_may_be_missing()): a heavy box, its label reversed out like the
+ * allergies' so that it cannot be taken for an ordinary note. NULL for everyone else. */
+static WkChartBlock *
+build_arrival (WkChartRenderer *renderer, ChartData *data)
+{
+  double           width = content_width (renderer), inner = ARRIVAL_BORDER, pad = 4;
+  WkChartBlock    *block;
+  WkChartTextStyle style = style_of (11, TRUE, 0);
+  g_autofree char *markup = NULL;
+  double           label_h, text_h, h, text_x = inner + ALLERGY_LABEL + 6;
+  int              frame, label;
+
+  if (!wk_patient_orders_may_be_missing (data->patient))
+    return NULL;
+  block = _wk_chart_block_new (renderer->typesetter, width);
+  frame = _wk_chart_block_add_group (block, -1, 0, 0, width, 0, ARRIVAL_BORDER, FALSE);
+  label = _wk_chart_block_add_group (block, frame, inner, inner, ALLERGY_LABEL, 0, 0, TRUE);
+  style.white = TRUE;
+  style.align = PANGO_ALIGN_CENTER;
+  label_h
+      = _wk_chart_block_add_text (block, label, inner + pad, inner + pad, ALLERGY_LABEL - 2 * pad,
+                                  "⚠\nMEDICINES\nMAY BE\nMISSING", &style);
+  style = style_of (11, TRUE, 0);
+  markup = arrival_markup (renderer, data->patient, TRUE);
+  text_h = _wk_chart_block_add_text (block, frame, text_x, inner + pad,
+                                     width - text_x - inner - pad, markup, &style);
+  h = MAX (label_h, text_h) + 2 * (inner + pad);
+  _wk_chart_block_set_group_height (block, label, h - 2 * inner);
+  _wk_chart_block_set_group_height (block, frame, h);
+  _wk_chart_block_set_height (block, h);
+  return block;
+}
+
 /* Geometry shared by headings and rows. */
 static double
 grid_x (void)
@@ -728,7 +759,7 @@ date_column_width (WkChartRenderer *renderer)
 {
   double grid = content_width (renderer) - grid_x ();
 
-  return MIN (DATE_COLUMN_MAX, grid / renderer->grid_dates->len);
+  return MIN (DATE_COLUMN_MAX, grid / wk_chart_grid_get_n_days (renderer->grid));
 }
 
 /* The record table of as-required and once-only rows: date and time, dose, given by. */
@@ -788,9 +819,9 @@ build_heading (WkChartRenderer *renderer, Section section, gboolean continued)
 
       h = taller (h, _wk_chart_block_add_text (block, bar, TEXT_COLUMN, 3, TIME_COLUMN - 2, "Time",
                                                &style));
-      for (guint i = 0; i < renderer->grid_dates->len; i++)
+      for (guint i = 0; i < wk_chart_grid_get_n_days (renderer->grid); i++)
         {
-          GDateTime       *day = renderer->grid_dates->pdata[i];
+          GDateTime       *day = wk_chart_grid_get_day (renderer->grid, i);
           g_autofree char *label = g_strdup_printf (
               "%s\n%d %s", weekdays[g_date_time_get_day_of_week (day) - 1],
               g_date_time_get_day_of_month (day), months[g_date_time_get_month (day) - 1]);
@@ -976,13 +1007,6 @@ finish_row (WkChartRenderer *renderer, WkChartBlock *block, double height)
   _wk_chart_block_add_rule (block, 0, height - 0.5, content_width (renderer), height - 0.5, 0.75);
 }
 
-static gboolean
-is_due (WkChartRenderer *renderer, const WkOrder *order, gint64 due)
-{
-  return due >= renderer->window_start && due < renderer->window_end
-         && due >= order->start_at / 60 * 60 && (order->stop_at == 0 || due < order->stop_at);
-}
-
 /* A regular order: its text, then a box for each due time (rows) on each day (columns)
  * of the grid; boxes outside the window or the order's dates are crossed through. */
 static WkChartBlock *
@@ -1010,16 +1034,14 @@ build_regular_row (WkChartRenderer  *renderer,
           g_autofree char *label = g_strdup_printf ("%02d:%02d", minute / 60, minute % 60);
 
           _wk_chart_block_add_text (block, -1, TEXT_COLUMN, y + 3, TIME_COLUMN - 4, label, &style);
-          for (guint d = 0; d < renderer->grid_dates->len; d++)
+          for (guint d = 0; d < wk_chart_grid_get_n_days (renderer->grid); d++)
             {
-              GDateTime *day = renderer->grid_dates->pdata[d];
-              g_autoptr (GDateTime) due = g_date_time_new (
-                  renderer->tz, g_date_time_get_year (day), g_date_time_get_month (day),
-                  g_date_time_get_day_of_month (day), minute / 60, minute % 60, 0);
+              gint64 due = wk_chart_grid_get_due (renderer->grid, d, minute);
 
-              _wk_chart_block_add_cell (
-                  block, -1, grid_x () + d * column, y, column, CELL_HEIGHT,
-                  !is_due (renderer, entry->order, g_date_time_to_unix (due)));
+              _wk_chart_block_add_cell (block, -1, grid_x () + d * column, y, column, CELL_HEIGHT,
+                                        !wk_chart_grid_is_due (renderer->grid, due,
+                                                               entry->order->start_at,
+                                                               entry->order->stop_at));
             }
         }
       grid_h = count * CELL_HEIGHT + 2 * ROW_PAD;
@@ -1083,15 +1105,22 @@ build_stopped_row (WkChartRenderer *renderer, const ChartOrder *entry)
   return block;
 }
 
+/* An empty section says so; for a patient whose medicines may be missing, that none
+ * has been received, never that the EPR has none. */
 static WkChartBlock *
-build_none_row (WkChartRenderer *renderer, Section section)
+build_none_row (WkChartRenderer *renderer, Section section, const WkPatient *patient)
 {
   WkChartBlock    *block = _wk_chart_block_new (renderer->typesetter, content_width (renderer));
   WkChartTextStyle style = style_of (9, FALSE, 2);
   static const char *const what[]
       = { "No regular medicines", "No as-required medicines", "No once-only medicines", "" };
-  g_autofree char *text = g_strdup_printf ("%s in the EPR when the data was taken.", what[section]);
-  double           h
+  g_autofree char *text
+      = wk_patient_orders_may_be_missing (patient)
+            ? g_strdup_printf ("<b>%s received since the patient arrived — the EPR may have some "
+                               "(see MEDICINES MAY BE MISSING above).</b>",
+                               what[section])
+            : g_strdup_printf ("%s in the EPR when the data was taken.", what[section]);
+  double h
       = _wk_chart_block_add_text (block, -1, 0, ROW_PAD, content_width (renderer), text, &style);
 
   _wk_chart_block_set_height (block, h + 2 * ROW_PAD);
@@ -1274,7 +1303,7 @@ build_section_rows (WkChartRenderer *renderer,
 
   if (orders->len == 0)
     {
-      g_ptr_array_add (rows, build_none_row (renderer, section));
+      g_ptr_array_add (rows, build_none_row (renderer, section, data->patient));
       g_ptr_array_add (row_orders, NULL);
       return;
     }
@@ -1323,6 +1352,7 @@ render_chart_data (WkChartRenderer *renderer, ChartData *data, GError **error)
 {
   g_autoptr (WkChartBlock) header = NULL;
   g_autoptr (WkChartBlock) allergies = NULL;
+  g_autoptr (WkChartBlock) arrival = NULL;
   g_autoptr (WkChartBlock) sample_footer = NULL;
   g_autoptr (GPtrArray) blocks
       = g_ptr_array_new_with_free_func ((GDestroyNotify)_wk_chart_block_free);
@@ -1346,13 +1376,16 @@ render_chart_data (WkChartRenderer *renderer, ChartData *data, GError **error)
       return NULL;
     }
 
-  /* What every page has: the header and allergies on top, the footer at the bottom. */
+  /* What every page has: the header and allergies on top (and for a patient whose
+   * medicines may be missing, the box saying so), the footer at the bottom. */
   header = build_chart_header (renderer, data);
   allergies = build_allergies (renderer, data);
+  arrival = build_arrival (renderer, data);
   sample_footer = build_footer (renderer, "chart", chart_id, 999, 999,
                                 QRcode_encodeString ("WK:", 0, QR_ECLEVEL_M, QR_MODE_8, 1));
   top = MARGIN_TOP + _wk_chart_block_get_height (header) + GAP
-        + _wk_chart_block_get_height (allergies) + GAP;
+        + _wk_chart_block_get_height (allergies) + GAP
+        + (arrival != NULL ? _wk_chart_block_get_height (arrival) + GAP : 0);
   bottom = renderer->page_height - MARGIN_BOTTOM - _wk_chart_block_get_height (sample_footer) - GAP;
   sample = build_payload (renderer, data, chart_id, 1, 1, NULL);
   fixed = wk_chart_payload_get_size (sample) + 4;
@@ -1467,6 +1500,11 @@ render_chart_data (WkChartRenderer *renderer, ChartData *data, GError **error)
       _wk_chart_block_draw (header, cr, MARGIN_LEFT, MARGIN_TOP, -1, boxes);
       _wk_chart_block_draw (allergies, cr, MARGIN_LEFT,
                             MARGIN_TOP + _wk_chart_block_get_height (header) + GAP, -1, boxes);
+      if (arrival != NULL)
+        _wk_chart_block_draw (arrival, cr, MARGIN_LEFT,
+                              MARGIN_TOP + _wk_chart_block_get_height (header) + GAP
+                                  + _wk_chart_block_get_height (allergies) + GAP,
+                              -1, boxes);
       for (guint b = 0; b < page->blocks->len; b++)
         {
           guint order;
@@ -1572,12 +1610,14 @@ build_census_header (WkChartRenderer *renderer, const char *ward_name, GPtrArray
   WkChartBlock    *block = _wk_chart_block_new (renderer->typesetter, width);
   WkChartTextStyle style = style_of (16, TRUE, 2);
   g_autofree char *markup = NULL;
-  guint            occupied = 0, empty = 0, closed = 0, unbedded = 0;
+  guint            occupied = 0, empty = 0, closed = 0, unbedded = 0, missing = 0;
 
   for (guint i = 0; i < lines->len; i++)
     {
       CensusLine *line = lines->pdata[i];
 
+      if (line->patient != NULL && wk_patient_orders_may_be_missing (line->patient))
+        missing++;
       if (line->bed == NULL)
         unbedded++;
       else if (line->patient != NULL)
@@ -1597,6 +1637,16 @@ build_census_header (WkChartRenderer *renderer, const char *ward_name, GPtrArray
       unbedded > 0 ? "; and patients on the ward without a bed, listed last" : "");
   h = _wk_chart_block_add_text (block, -1, 0, y, width, markup, &style);
   y += h + 4;
+  if (missing > 0)
+    {
+      g_clear_pointer (&markup, g_free);
+      markup = g_strdup_printf ("⚠ %u patient%s arrived from wards or departments this kiosk "
+                                "does not keep: medicines may be missing from their charts "
+                                "(marked ⚠). Check with pharmacy.",
+                                missing, missing == 1 ? "" : "s");
+      h = _wk_chart_block_add_text (block, -1, 0, y, width, markup, &style);
+      y += h + 4;
+    }
   _wk_chart_block_set_height (block, y);
   return block;
 }
@@ -1674,13 +1724,27 @@ build_census_row (WkChartRenderer *renderer, const CensusLine *line)
       cells[1] = g_markup_printf_escaped (
           "<b>%s</b>\n<span size='7168'>Hospital no %s</span>", name,
           patient->hospital_number != NULL ? patient->hospital_number : "not recorded");
+      /* Medicines may be missing from this patient's chart: said here too. */
+      if (wk_patient_orders_may_be_missing (patient))
+        {
+          g_autofree char *arrived = arrival_markup (renderer, patient, FALSE);
+          char            *with = g_strdup_printf (
+                         "%s\n<span size='7680'><b>⚠ MEDICINES MAY BE MISSING</b>\n%s</span>", cells[1],
+                         arrived);
+
+          g_free (cells[1]);
+          cells[1] = with;
+        }
       cells[2]
           = nhs != NULL ? g_markup_printf_escaped ("<b>%s</b>", nhs) : g_strdup ("not recorded");
       cells[3] = born != NULL ? g_markup_printf_escaped ("%s\n%d years", born,
                                                          wk_patient_get_age (patient, now))
                               : g_strdup ("not recorded");
       cells[4] = allergy_flag (patient, line->allergies);
-      cells[5] = g_strdup_printf ("<b><span size='11264'>%d</span></b>", line->active);
+      cells[5] = g_strdup_printf ("<b><span size='11264'>%d</span></b>%s", line->active,
+                                  wk_patient_orders_may_be_missing (patient)
+                                      ? "\n<span size='7168'><b>⚠ may be more</b></span>"
+                                      : "");
     }
   else if (line->bed->closed)
     cells[1] = g_strdup ("<b>CLOSED</b>");

@@ -23,6 +23,8 @@ G_BEGIN_DECLS
  * @WK_PRINT_ERROR_UNKNOWN_KEY: a chart code was signed by a key that is not trusted
  * @WK_PRINT_ERROR_UNREACHABLE: the printer or the CUPS server does not answer
  * @WK_PRINT_ERROR_NOT_ACCEPTING: the printer is stopped or refuses new jobs
+ * @WK_PRINT_ERROR_DRILL: a chart code is genuine but was printed in a drill: it is not a
+ *   clinical record
  *
  * Error codes of %WK_PRINT_ERROR.
  */
@@ -39,6 +41,7 @@ typedef enum
   WK_PRINT_ERROR_UNKNOWN_KEY,
   WK_PRINT_ERROR_UNREACHABLE,
   WK_PRINT_ERROR_NOT_ACCEPTING,
+  WK_PRINT_ERROR_DRILL,
 } WkPrintError;
 
 GQuark wk_print_error_quark (void);

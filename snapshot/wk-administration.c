@@ -103,17 +103,17 @@ wk_administration_insert (WkModel *model, WkAdministration *administration, GErr
                             error);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, administration->placer_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 1, administration->placer_id, -1, SQLITE_STATIC);
   sqlite3_bind_int (stmt, 2, administration->order_version);
   sqlite3_bind_int64 (stmt, 3, administration->at);
   sqlite3_bind_int (stmt, 4, administration->given ? 1 : 0);
   _wk_stmt_bind_double (stmt, 5, administration->dose);
-  _wk_stmt_bind_text (stmt, 6, administration->dose_unit);
-  _wk_stmt_bind_text (stmt, 7, administration->reason);
-  _wk_stmt_bind_text (stmt, 8, administration->by_whom);
+  _wk_stmt_bind_text_static (stmt, 6, administration->dose_unit);
+  _wk_stmt_bind_text_static (stmt, 7, administration->reason);
+  _wk_stmt_bind_text_static (stmt, 8, administration->by_whom);
   sqlite3_bind_text (stmt, 9, wk_administration_source_to_string (administration->source), -1,
                      SQLITE_STATIC);
-  _wk_stmt_bind_text (stmt, 10, administration->external_id);
+  _wk_stmt_bind_text_static (stmt, 10, administration->external_id);
   if (!_wk_model_step_done (model, stmt, "Cannot record the administration", error))
     return FALSE;
   administration->id = sqlite3_last_insert_rowid (_wk_model_get_db (model));
@@ -139,6 +139,25 @@ administration_from_row (sqlite3_stmt *stmt)
     administration->source = value;
   administration->external_id = _wk_stmt_dup_text (stmt, 10);
   return administration;
+}
+
+/* The one record @sql (a cached literal with ?1 = @key) finds: NULL with @error unset when
+ * there is none. */
+static WkAdministration *
+load_one (WkModel *model, const char *sql, const char *key, const char *what, GError **error)
+{
+  g_auto (WkModelStmt) stmt = _wk_model_prepare (model, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    return administration_from_row (stmt);
+  if (rc != SQLITE_DONE)
+    _wk_model_set_error (model, error, what);
+  return NULL;
 }
 
 /**
@@ -192,25 +211,36 @@ wk_administration_load_for_order (WkModel *model, const char *placer_id, GError 
 WkAdministration *
 wk_administration_load_last_given (WkModel *model, const char *placer_id, GError **error)
 {
-  g_auto (WkModelStmt) stmt = NULL;
-  int rc;
-
   g_return_val_if_fail (model != NULL, NULL);
   g_return_val_if_fail (placer_id != NULL, NULL);
 
-  stmt = _wk_model_prepare (model,
-                            "SELECT " ADMINISTRATION_COLUMNS "FROM administration "
-                            "WHERE placer_id = ?1 AND given = 1 ORDER BY at DESC, id DESC LIMIT 1",
-                            error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, placer_id, -1, SQLITE_TRANSIENT);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
-    return administration_from_row (stmt);
-  if (rc != SQLITE_DONE)
-    _wk_model_set_error (model, error, "Cannot find the order's last dose");
-  return NULL;
+  return load_one (model,
+                   "SELECT " ADMINISTRATION_COLUMNS "FROM administration "
+                   "WHERE placer_id = ?1 AND given = 1 ORDER BY at DESC, id DESC LIMIT 1",
+                   placer_id, "Cannot find the order's last dose", error);
+}
+
+/**
+ * wk_administration_load_by_external_id:
+ * @model: a #WkModel
+ * @external_id: the record's external id (see #WkAdministration)
+ * @error: return location for a #GError
+ *
+ * Finds a record by its external id, in one indexed lookup: whether a dose sent again
+ * is already recorded.
+ *
+ * Returns: (transfer full) (nullable): the record, or %NULL when there is none (with
+ *   @error unset) or on failure (with @error set)
+ */
+WkAdministration *
+wk_administration_load_by_external_id (WkModel *model, const char *external_id, GError **error)
+{
+  g_return_val_if_fail (model != NULL, NULL);
+  g_return_val_if_fail (external_id != NULL, NULL);
+
+  return load_one (model,
+                   "SELECT " ADMINISTRATION_COLUMNS "FROM administration WHERE external_id = ?1",
+                   external_id, "Cannot look up an administration", error);
 }
 
 /**

@@ -50,6 +50,8 @@ wk_administration_insert (WkModel *model, WkAdministration *administration, GErr
 GPtrArray *wk_administration_load_for_order (WkModel *model, const char *placer_id, GError **error);
 WkAdministration *
 wk_administration_load_last_given (WkModel *model, const char *placer_id, GError **error);
+WkAdministration *
+wk_administration_load_by_external_id (WkModel *model, const char *external_id, GError **error);
 const char *wk_administration_source_to_string (WkAdministrationSource source);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WkAdministration, wk_administration_free)

@@ -7,6 +7,7 @@
 
 #include "wk-mllp-listener.h"
 #include "wk-probe.h"
+#include "wk-reconcile-settings.h"
 #include "wk-snapshot-error.h"
 
 #include <gio/gio.h>
@@ -59,6 +60,10 @@ static char *check_code (const char *value);
 static char *check_listen_address (const char *value);
 static char *check_allow_list (const char *value);
 static char *check_pin_hash (const char *value);
+static char *check_trusted_keys (const char *value);
+static char *check_reasons (const char *value);
+static char *check_address (const char *value);
+static char *check_reconcile_group (GKeyFile *file, const char *group, const char **key);
 
 /* The groups, in the order the reference lists them. */
 static const GroupSpec groups[] = {
@@ -87,6 +92,11 @@ static const GroupSpec groups[] = {
     check_planned_group },
   { "daemon", "The daemon wardkeepd (see \"Status and control\" and \"Outage behaviour\")." },
   { "kiosk", "The ward's touch screen, `wardkeep-kiosk` (see \"The kiosk\")." },
+  { "reconcile",
+    "Reconciliation after a downtime (see \"After the outage\"): which kiosks' charts are "
+    "trusted, the codes staff write for a dose not given, and where administrations are "
+    "exported for back-entry.",
+    check_reconcile_group },
 };
 
 /* Every setting. Adding one here documents it (`wardkeep config reference`, which the
@@ -274,6 +284,38 @@ static const KeySpec schema[] = {
   { "kiosk", "state-directory", TYPE_STRING, "/var/lib/wardkeep-kiosk", FALSE,
     .doc = "Where the kiosk keeps its count of wrong PINs, so that a restart does not reset it; "
            "writable by the kiosk's user only." },
+  { "reconcile", "trusted-keys", TYPE_STRING, NULL, FALSE, .check = check_trusted_keys,
+    .doc = "The public keys of other kiosks whose charts are reconciled here, as `wardkeep key "
+           "public` prints them (64 hex digits), each optionally after its key id and a colon "
+           "(`KEYID:HEX`, checked), separated by spaces, commas or semicolons." },
+  { "reconcile", "trust-own-key", TYPE_BOOLEAN, "true", FALSE,
+    .doc = "Trust this kiosk's own key too. A chart signed by a key not trusted is refused." },
+  { "reconcile", "not-given-reasons", TYPE_STRING, WK_RECONCILE_DEFAULT_REASONS, FALSE,
+    .check = check_reasons,
+    .doc = "The codes staff write in a box for a dose not given, `CODE=meaning` separated by "
+           "semicolons, as the trust's drug chart prints them." },
+  { "reconcile", "refused-reason", TYPE_STRING, "1", FALSE,
+    .doc = "The code of `not-given-reasons` that means the patient refused (exported as "
+           "RXA-20 `RE`; the others as `NA`)." },
+  { "reconcile", "export-address", TYPE_STRING, NULL, FALSE, .check = check_address,
+    .doc = "host:port of the interface engine's MLLP listener that takes RAS^O17 back-entry "
+           "messages; not set: HL7 export is off (FHIR and CSV still work)." },
+  { "reconcile", "export-tls", TYPE_BOOLEAN, "false", FALSE,
+    .doc = "Connect to `export-address` with TLS (MLLP over TLS), checking its certificate." },
+  { "reconcile", "export-ca-file", TYPE_STRING, NULL, FALSE,
+    .doc = "With TLS: a PEM file of the certificate authorities to trust instead of the "
+           "system's." },
+  { "reconcile", "export-timeout", TYPE_DURATION, "10s", FALSE, .min = 100, .max = 300000,
+    .doc = "How long to wait for a message's acknowledgement before counting it as failed." },
+  { "reconcile", "export-retries", TYPE_INT, "3", FALSE, .min = 0, .max = 20,
+    .doc = "How many times a message is sent again after a failure (no connection, no or a "
+           "negative acknowledgement other than AR) before the export stops." },
+  { "reconcile", "export-retry-delay", TYPE_DURATION, "5s", FALSE, .min = 0, .max = 600000,
+    .doc = "How long to wait before sending a message again." },
+  { "reconcile", "export-receiving-application", TYPE_STRING, "EPR", FALSE, .check = check_code,
+    .doc = "MSH-5 of exported messages: the application the interface engine routes them to." },
+  { "reconcile", "export-receiving-facility", TYPE_STRING, NULL, FALSE, .check = check_code,
+    .doc = "MSH-6 of exported messages; not set: empty." },
 };
 
 struct _WkConfig
@@ -466,6 +508,59 @@ check_pin_hash (const char *value)
     return g_strdup ("expected an Argon2id hash such as `$argon2id$v=19$m=65536,t=2,p=1$...`, "
                      "as printed by `wardkeep kiosk hash-pin`; never the PIN itself");
   return NULL;
+}
+
+static char *
+check_trusted_keys (const char *value)
+{
+  g_autoptr (GByteArray) keys = g_byte_array_new ();
+  g_autoptr (GError) error = NULL;
+
+  if (!wk_reconcile_parse_trusted_keys (value, keys, &error))
+    return g_strdup (error->message);
+  return NULL;
+}
+
+static char *
+check_reasons (const char *value)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) reasons = wk_reconcile_parse_reasons (value, &error);
+
+  if (reasons == NULL)
+    return g_strdup (error->message);
+  return NULL;
+}
+
+/* host:port, with a port. */
+static char *
+check_address (const char *value)
+{
+  g_autoptr (GSocketConnectable) address = g_network_address_parse (value, 0, NULL);
+
+  if (address == NULL || g_network_address_get_port (G_NETWORK_ADDRESS (address)) == 0)
+    return g_strdup ("expected host:port, such as `engine.example.nhs.uk:6661`");
+  return NULL;
+}
+
+/* The refused code must be one of the reasons. */
+static char *
+check_reconcile_group (GKeyFile *file, const char *group, const char **key)
+{
+  g_autofree char *text = g_key_file_get_string (file, group, "not-given-reasons", NULL);
+  g_autofree char *refused = g_key_file_get_string (file, group, "refused-reason", NULL);
+  g_autoptr (GPtrArray) reasons = NULL;
+
+  if (refused == NULL)
+    return NULL;
+  reasons = wk_reconcile_parse_reasons (text != NULL ? text : WK_RECONCILE_DEFAULT_REASONS, NULL);
+  if (reasons == NULL)
+    return NULL;
+  for (guint i = 0; i < reasons->len; i++)
+    if (g_ascii_strcasecmp (((WkNotGivenReason *)reasons->pdata[i])->code, refused) == 0)
+      return NULL;
+  *key = "refused-reason";
+  return g_strdup_printf ("\"%s\" is not one of the codes of not-given-reasons", refused);
 }
 
 static char *

@@ -77,10 +77,10 @@ wk_feed_message_insert (WkModel *model, const WkFeedMessage *message, GError **e
                             error);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, message->control_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, message->digest, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 3, message->ack_code, -1, SQLITE_TRANSIENT);
-  _wk_stmt_bind_text (stmt, 4, message->note);
+  sqlite3_bind_text (stmt, 1, message->control_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, message->digest, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, message->ack_code, -1, SQLITE_STATIC);
+  _wk_stmt_bind_text_static (stmt, 4, message->note);
   sqlite3_bind_int64 (stmt, 5, message->received_at);
   if (!_wk_model_step_done (model, stmt, "Cannot record the applied message", error))
     return FALSE;
@@ -124,7 +124,7 @@ wk_feed_message_load (WkModel *model, const char *control_id, GError **error)
                             error);
   if (stmt == NULL)
     return NULL;
-  sqlite3_bind_text (stmt, 1, control_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 1, control_id, -1, SQLITE_STATIC);
   if (sqlite3_step (stmt) != SQLITE_ROW)
     {
       g_set_error (error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_NOT_FOUND,

@@ -84,6 +84,7 @@ typedef struct
   int           hl7_code;   /* for the error being reported; 0 to derive it */
   gboolean      located;
   gboolean      stale, ignored;
+  gboolean      orders_resent; /* an NW or XO group of an order from before the arrival */
   GString      *note;
 } Apply;
 
@@ -316,56 +317,42 @@ read_identity (Apply *a, guint seg, guint field, Identity *id, GError **error)
   return TRUE;
 }
 
-static WkPatient *
-load_by (WkModel *model, const char *value, gboolean nhs, GError **error)
-{
-  g_autoptr (GError) local = NULL;
-  WkPatient *patient;
-
-  if (value == NULL)
-    return NULL;
-  patient = nhs ? wk_patient_load_by_nhs_number (model, value, &local)
-                : wk_patient_load_by_hospital_number (model, value, &local);
-  if (patient == NULL && !g_error_matches (local, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_NOT_FOUND))
-    g_propagate_error (error, g_steal_pointer (&local));
-  return patient;
-}
-
 /* Finds the patient the identifiers name, never guessing: identifiers that point at two
  * records, or at a record whose other identifier differs, are refused. */
 static gboolean
 find_patient (Apply *a, const Identity *id, guint seg, guint field, WkPatient **out, GError **error)
 {
-  GError *local = NULL;
-  g_autoptr (WkPatient) by_nhs = load_by (a->model, id->nhs, TRUE, &local);
-  g_autoptr (WkPatient) by_mrn = local == NULL ? load_by (a->model, id->mrn, FALSE, &local) : NULL;
-  WkPatient *found;
+  g_autoptr (GPtrArray) found = wk_patient_load_by_identifiers (a->model, id->nhs, id->mrn, error);
+  WkPatient *patient;
 
   *out = NULL;
-  if (local != NULL)
+  if (found == NULL)
+    return model_failed (a, seg, error);
+  if (found->len == 0)
+    return TRUE;
+  if (found->len > 1)
     {
-      g_propagate_error (error, local);
-      return model_failed (a, seg, error);
+      WkPatient *first = found->pdata[0], *second = found->pdata[1];
+      gboolean   first_by_nhs = g_strcmp0 (first->nhs_number, id->nhs) == 0;
+
+      return fail (a, error, WK_SNAPSHOT_ERROR_CONSTRAINT, HL7_UNKNOWN_KEY, seg, field, 0,
+                   "the NHS number is patient #%" G_GINT64_FORMAT "'s and the hospital number "
+                   "patient #%" G_GINT64_FORMAT "'s in the model; nothing was changed",
+                   first_by_nhs ? first->id : second->id, first_by_nhs ? second->id : first->id);
     }
-  if (by_nhs != NULL && by_mrn != NULL && by_nhs->id != by_mrn->id)
-    return fail (a, error, WK_SNAPSHOT_ERROR_CONSTRAINT, HL7_UNKNOWN_KEY, seg, field, 0,
-                 "the NHS number is patient #%" G_GINT64_FORMAT "'s and the hospital number "
-                 "patient #%" G_GINT64_FORMAT "'s in the model; nothing was changed",
-                 by_nhs->id, by_mrn->id);
-  found = by_nhs != NULL ? by_nhs : by_mrn;
-  if (found != NULL && id->nhs != NULL && found->nhs_number != NULL
-      && strcmp (found->nhs_number, id->nhs) != 0)
+  patient = found->pdata[0];
+  if (id->nhs != NULL && patient->nhs_number != NULL && strcmp (patient->nhs_number, id->nhs) != 0)
     return fail (a, error, WK_SNAPSHOT_ERROR_CONSTRAINT, HL7_UNKNOWN_KEY, seg, field, 0,
                  "the hospital number is patient #%" G_GINT64_FORMAT "'s, whose NHS number in "
                  "the model differs; nothing was changed",
-                 found->id);
-  if (found != NULL && id->mrn != NULL && found->hospital_number != NULL
-      && strcmp (found->hospital_number, id->mrn) != 0)
+                 patient->id);
+  if (id->mrn != NULL && patient->hospital_number != NULL
+      && strcmp (patient->hospital_number, id->mrn) != 0)
     return fail (a, error, WK_SNAPSHOT_ERROR_CONSTRAINT, HL7_UNKNOWN_KEY, seg, field, 0,
                  "the NHS number is patient #%" G_GINT64_FORMAT "'s, whose hospital number in "
                  "the model differs; nothing was changed",
-                 found->id);
-  *out = found == by_nhs ? g_steal_pointer (&by_nhs) : g_steal_pointer (&by_mrn);
+                 patient->id);
+  *out = g_ptr_array_steal_index_fast (found, 0);
   return TRUE;
 }
 
@@ -560,6 +547,44 @@ leave (WkPatient *patient, WkStay stay, gint64 at)
   patient->bed_id = 0;
   patient->stay = stay;
   patient->left_at = at;
+  /* Off the wards kept, the chart is not printed: the next arrival decides anew. */
+  patient->arrival = WK_ARRIVAL_NONE;
+  patient->arrived_at = 0;
+  g_clear_pointer (&patient->arrived_from, g_free);
+}
+
+/* Whether the model has the patient admitted on a ward this kiosk keeps: then it has
+ * followed their orders, and a move between wards it keeps is not an arrival. */
+static gboolean
+is_here (WkFeed *feed, const WkPatient *patient)
+{
+  return patient != NULL && patient->stay == WK_STAY_ADMITTED
+         && ward_is_accepted (feed, patient->ward_id);
+}
+
+/* A patient placed on a ward kept from somewhere this kiosk did not follow them: a
+ * transfer (A02, A12, A17), or an admission from a ward not kept that PV1-6 names. Their
+ * orders from before were never sent here, and may be missing until the engine sends
+ * them. */
+static gboolean
+note_arrival (Apply *a, WkPatient *patient, gboolean transfer, int pv1, GError **error)
+{
+  WkFeed     *feed = a->feed;
+  const char *from = NULL;
+
+  if (pv1 >= 0 && !text_at (a, pv1, 6, 1, feed->loc_ward, &from, error))
+    return FALSE;
+  /* Admitted from outside the hospital's wards, every order is placed after this; from a
+   * ward kept, the kiosk had them (some systems repeat the location in PV1-6). */
+  if (!transfer && (from == NULL || ward_is_accepted (feed, from)))
+    return TRUE;
+  patient->arrival = transfer ? WK_ARRIVAL_TRANSFER : WK_ARRIVAL_ADMISSION;
+  patient->arrived_at = a->event_at;
+  g_free (patient->arrived_from);
+  patient->arrived_from = g_strdup (from);
+  add_note (a, "orders from before the arrival are awaited: the chart says medicines may be "
+               "missing");
+  return TRUE;
 }
 
 static gboolean
@@ -881,7 +906,10 @@ apply_swap (Apply *a, GError **error)
     {
       if (location[i].accepted)
         {
-          if (!place (a, patients[i], &location[i], pv1[i], error))
+          gboolean arriving = !is_here (a->feed, patients[i]);
+
+          if (!place (a, patients[i], &location[i], pv1[i], error)
+              || (arriving && !note_arrival (a, patients[i], TRUE, pv1[i], error)))
             return FALSE;
         }
       else if (patients[i]->stay == WK_STAY_ADMITTED)
@@ -1019,10 +1047,12 @@ apply_adt (Apply *a, AdtKind kind, GError **error)
       else
         {
           gboolean arriving = patient->stay != WK_STAY_ADMITTED;
+          gboolean from_elsewhere = !is_here (a->feed, patient);
           gint64   admitted = 0;
 
           if (!place (a, patient, &location, pv1, error)
-              || !time_at (a, pv1, 44, 1, &admitted, error))
+              || !time_at (a, pv1, 44, 1, &admitted, error)
+              || (from_elsewhere && !note_arrival (a, patient, kind == ADT_TRANSFER, pv1, error)))
             return FALSE;
           if (admitted != 0)
             patient->admitted_at = admitted;
@@ -1411,17 +1441,56 @@ current_order (Apply            *a,
   return TRUE;
 }
 
+/* Whether two versions of an order say the same thing (what a resent order does). */
+static gboolean
+same_order (const WkOrder *x, const WkOrder *y)
+{
+  return x->kind == y->kind && x->status == y->status && x->dose == y->dose
+         && x->dose_max == y->dose_max && x->min_interval_min == y->min_interval_min
+         && x->prn_max_24h == y->prn_max_24h && x->start_at == y->start_at
+         && x->stop_at == y->stop_at && g_strcmp0 (x->dmd_code, y->dmd_code) == 0
+         && g_strcmp0 (x->drug, y->drug) == 0 && g_strcmp0 (x->dose_unit, y->dose_unit) == 0
+         && g_strcmp0 (x->route, y->route) == 0 && g_strcmp0 (x->frequency, y->frequency) == 0
+         && g_strcmp0 (x->admin_times, y->admin_times) == 0
+         && g_strcmp0 (x->prn_indication, y->prn_indication) == 0
+         && g_strcmp0 (x->prescriber, y->prescriber) == 0
+         && g_strcmp0 (x->instructions, y->instructions) == 0;
+}
+
+/* Refuses a change to (or a dose of) an order the model does not have, saying why it may
+ * be missing when the patient's orders from before their arrival are awaited. */
+static gboolean
+unknown_order (Apply *a, guint orc, const char *placer, const WkPatient *patient, GError **error)
+{
+  if (patient != NULL && patient->arrival != WK_ARRIVAL_NONE)
+    {
+      g_autoptr (GDateTime) at = g_date_time_new_from_unix_utc (patient->arrived_at);
+      g_autofree char *when = at != NULL ? g_date_time_format_iso8601 (at) : g_strdup ("?");
+
+      return fail (a, error, WK_SNAPSHOT_ERROR_NOT_FOUND, HL7_UNKNOWN_KEY, orc, 2, 1,
+                   "order %s is not in the model: patient #%" G_GINT64_FORMAT " arrived from "
+                   "a ward this kiosk does not keep at %s, and their orders from before have "
+                   "not been sent (RDE^O11 XO for each, with RXE, RXR and TQ1); nothing was "
+                   "changed",
+                   placer, patient->id, when);
+    }
+  return fail (a, error, WK_SNAPSHOT_ERROR_NOT_FOUND, HL7_UNKNOWN_KEY, orc, 2, 1,
+               "order %s is not in the model; nothing was changed", placer);
+}
+
 static gboolean
 apply_order_group (Apply *a, const OrderGroup *g, WkPatient *patient, int pid, GError **error)
 {
   static const char *const controls[] = { "NW", "XO", "DC", "CA", "HD", "RL", NULL };
-  const char              *control, *placer;
+  const char              *control, *placer, *order_status;
   gint64                   transaction_at;
+  gboolean                 sends_order; /* NW or XO: the whole order */
   g_autoptr (WkOrder) current = NULL;
   g_autoptr (WkOrder) order = NULL;
 
   if (!text_at (a, g->orc, 1, 1, 1, &control, error)
       || !text_at (a, g->orc, 2, 1, 1, &placer, error)
+      || !text_at (a, g->orc, 5, 1, 1, &order_status, error)
       || !time_at (a, g->orc, 9, 1, &transaction_at, error))
     return FALSE;
   if (control == NULL)
@@ -1438,6 +1507,7 @@ apply_order_group (Apply *a, const OrderGroup *g, WkPatient *patient, int pid, G
                  "the placer order number is longer than 64 characters");
   if (transaction_at == 0)
     transaction_at = a->message_at;
+  sends_order = strcmp (control, "NW") == 0 || strcmp (control, "XO") == 0;
 
   if (!current_order (a, g, placer, patient, &current, error))
     return FALSE;
@@ -1452,11 +1522,14 @@ apply_order_group (Apply *a, const OrderGroup *g, WkPatient *patient, int pid, G
       return TRUE;
     }
 
-  if (strcmp (control, "NW") == 0)
+  if (current == NULL)
     {
-      if (current != NULL)
-        return fail (a, error, WK_SNAPSHOT_ERROR_CONSTRAINT, HL7_DUPLICATE_KEY, g->orc, 2, 1,
-                     "order %s already exists; a change is sent as XO", placer);
+      /* An order the model does not have is taken from the message when the message
+       * carries the whole order (RXE, RXR, timing): a new order, or one placed before
+       * this kiosk followed the patient (the engine's list after a transfer). A change
+       * without the order itself is refused: nothing is guessed. */
+      if (strcmp (control, "NW") != 0 && g->rxe < 0 && g->rxo < 0)
+        return unknown_order (a, g->orc, placer, patient, error);
       if (patient == NULL)
         return require_segment (a, pid, "PID", error);
       order = wk_order_new ();
@@ -1467,35 +1540,62 @@ apply_order_group (Apply *a, const OrderGroup *g, WkPatient *patient, int pid, G
       order->status_at = transaction_at;
       if (!read_order (a, g, transaction_at, order, error))
         return FALSE;
+      if (strcmp (control, "NW") != 0)
+        {
+          g_autofree char *note = g_strdup_printf (
+              "order %s was not in the model: taken whole from this %s", placer, control);
+
+          add_note (a, note);
+        }
     }
+  else if (strcmp (control, "NW") == 0)
+    return fail (a, error, WK_SNAPSHOT_ERROR_CONSTRAINT, HL7_DUPLICATE_KEY, g->orc, 2, 1,
+                 "order %s already exists; a change is sent as XO", placer);
   else
     {
-      if (current == NULL)
-        return fail (a, error, WK_SNAPSHOT_ERROR_NOT_FOUND, HL7_UNKNOWN_KEY, g->orc, 2, 1,
-                     "order %s is not in the model; nothing was changed", placer);
       if (current->status == WK_ORDER_DISCONTINUED)
         return fail (a, error, WK_SNAPSHOT_ERROR_CONSTRAINT, HL7_INTERNAL, g->orc, 1, 1,
                      "order %s is discontinued and cannot be changed (%s); send a new order",
                      placer, control);
       order = wk_order_copy (current);
       order->version = current->version + 1;
-      if (strcmp (control, "XO") == 0)
-        {
-          if (!read_order (a, g, transaction_at, order, error))
-            return FALSE;
-        }
-      else if (strcmp (control, "DC") == 0 || strcmp (control, "CA") == 0)
-        {
-          order->status = WK_ORDER_DISCONTINUED;
-          order->status_at = transaction_at;
-          if (order->stop_at == 0 || order->stop_at > transaction_at)
-            order->stop_at = MAX (transaction_at, order->start_at);
-        }
-      else
-        {
-          order->status = strcmp (control, "HD") == 0 ? WK_ORDER_HELD : WK_ORDER_ACTIVE;
-          order->status_at = transaction_at;
-        }
+      if (strcmp (control, "XO") == 0 && !read_order (a, g, transaction_at, order, error))
+        return FALSE;
+    }
+
+  /* The status: what the order control says, or for a whole order ORC-5 `HD` (held). */
+  if (strcmp (control, "DC") == 0 || strcmp (control, "CA") == 0)
+    {
+      order->status = WK_ORDER_DISCONTINUED;
+      order->status_at = transaction_at;
+      if (order->stop_at == 0 || order->stop_at > transaction_at)
+        order->stop_at = MAX (transaction_at, order->start_at);
+    }
+  else if (strcmp (control, "HD") == 0 || strcmp (control, "RL") == 0)
+    {
+      order->status = strcmp (control, "HD") == 0 ? WK_ORDER_HELD : WK_ORDER_ACTIVE;
+      order->status_at = transaction_at;
+    }
+  else if (g_strcmp0 (order_status, "HD") == 0 && order->status != WK_ORDER_HELD)
+    {
+      order->status = WK_ORDER_HELD;
+      order->status_at = transaction_at;
+    }
+
+  /* An order from before the patient's arrival, sent whole: the engine is sending the
+   * patient's orders (see apply_pharmacy()). */
+  if (sends_order && patient != NULL && patient->arrival != WK_ARRIVAL_NONE
+      && transaction_at <= patient->arrived_at)
+    a->orders_resent = TRUE;
+
+  /* Sent again as it is: the same order, acknowledged without a new version. */
+  if (current != NULL && strcmp (control, "XO") == 0 && same_order (order, current))
+    {
+      g_autofree char *note = g_strdup_printf (
+          "no change: order %s is already as sent (version %d)", placer, current->version);
+
+      add_note (a, note);
+      return TRUE;
     }
   g_free (order->order_control);
   order->order_control = g_strdup (control);
@@ -1536,7 +1636,8 @@ apply_administration (Apply *a, int rxa, const WkOrder *order, GError **error)
   const char      *status, *reason, *unit, *sub_id;
   g_autofree char *by = NULL;
   g_autoptr (WkAdministration) record = wk_administration_new (order->placer_id, order->version);
-  g_autoptr (GPtrArray) known = NULL;
+  g_autoptr (WkAdministration) known = NULL;
+  GError   *local = NULL;
   WkHl7Span at_raw;
   double    dose;
 
@@ -1592,15 +1693,17 @@ apply_administration (Apply *a, int rxa, const WkOrder *order, GError **error)
                                          at_raw.data, sub_id != NULL ? sub_id : "");
 
   /* A record sent again in another message is already there: not counted twice. */
-  known = wk_administration_load_for_order (a->model, order->placer_id, error);
-  if (known == NULL)
-    return model_failed (a, rxa, error);
-  for (guint i = 0; i < known->len; i++)
-    if (g_strcmp0 (((WkAdministration *)known->pdata[i])->external_id, record->external_id) == 0)
-      {
-        add_note (a, "an administration already recorded was not recorded again");
-        return TRUE;
-      }
+  known = wk_administration_load_by_external_id (a->model, record->external_id, &local);
+  if (local != NULL)
+    {
+      g_propagate_error (error, local);
+      return model_failed (a, rxa, error);
+    }
+  if (known != NULL && strcmp (known->placer_id, order->placer_id) == 0)
+    {
+      add_note (a, "an administration already recorded was not recorded again");
+      return TRUE;
+    }
   if (!wk_administration_insert (a->model, record, error))
     return model_failed (a, rxa, error);
   return TRUE;
@@ -1622,9 +1725,10 @@ apply_administration_group (
                  "the placer order number is missing");
   if (!current_order (a, g, placer, patient, &order, error))
     return FALSE;
+  /* A dose cannot be kept without its order: refused, so that it is sent again once the
+   * order is here, rather than lost (a dose lost is a dose given twice). */
   if (order == NULL)
-    return fail (a, error, WK_SNAPSHOT_ERROR_NOT_FOUND, HL7_UNKNOWN_KEY, g->orc, 2, 1,
-                 "order %s is not in the model; nothing was changed", placer);
+    return unknown_order (a, g->orc, placer, patient, error);
   for (int rxa = g->orc + 1; rxa < g->end; rxa++)
     if (wk_hl7_message_segment_is (a->m, rxa, "RXA"))
       {
@@ -1658,6 +1762,19 @@ apply_pharmacy (Apply *a, GroupFunc apply_group, GError **error)
   for (guint i = 0; i < groups->len; i++)
     if (!apply_group (a, &g_array_index (groups, OrderGroup, i), patient, pid, error))
       return FALSE;
+
+  /* The engine sent the patient's orders from before their arrival (the profile sends all
+   * of them in one message): the chart no longer needs to warn. New orders alone (placed
+   * after the arrival) say nothing about the ones from before, and do not clear it. */
+  if (a->orders_resent && patient != NULL && patient->arrival != WK_ARRIVAL_NONE)
+    {
+      patient->arrival = WK_ARRIVAL_NONE;
+      patient->arrived_at = 0;
+      g_clear_pointer (&patient->arrived_from, g_free);
+      if (!wk_patient_update (a->model, patient, error))
+        return model_failed (a, pid, error);
+      add_note (a, "the patient's orders from before their arrival are received");
+    }
   return TRUE;
 }
 
@@ -1830,7 +1947,7 @@ apply_message (WkFeed *feed, WkHl7Message *m, Outcome *o)
   const char *control_id = wk_hl7_message_get_control_id (m);
   const char *type = wk_hl7_message_get_type (m);
   const char *event = wk_hl7_message_get_event (m);
-  Apply       a = { feed, m, feed->model, 0, 0, 0, FALSE, FALSE, FALSE, note };
+  Apply       a = { feed, m, feed->model, 0, 0, 0, FALSE, FALSE, FALSE, FALSE, note };
   char        digest[33];
   gboolean    ok;
 

@@ -1945,7 +1945,7 @@ typedef struct
 {
   guint field, repetition, component, subcomponent;
   guint order;
-  char *text; /* already escaped */
+  gsize offset, length; /* of the escaped text, in the builder's texts */
 } Value;
 
 struct _WkHl7Builder
@@ -1954,14 +1954,10 @@ struct _WkHl7Builder
   GString        *out;
   char            segment[4];
   GArray         *values;
+  GString        *texts;  /* the open segment's values, escaped, one after another */
+  gboolean        sorted; /* values were set in position order: no sort needed */
   guint           order;
 };
-
-static void
-clear_value (gpointer data)
-{
-  g_free (((Value *)data)->text);
-}
 
 /**
  * wk_hl7_builder_new:
@@ -1980,8 +1976,9 @@ wk_hl7_builder_new (const WkHl7Delimiters *delimiters)
   b = g_new0 (WkHl7Builder, 1);
   b->delimiters = delimiters != NULL ? *delimiters : (WkHl7Delimiters){ '|', '^', '~', '\\', '&' };
   b->out = g_string_sized_new (512);
-  b->values = g_array_new (FALSE, FALSE, sizeof (Value));
-  g_array_set_clear_func (b->values, clear_value);
+  b->values = g_array_sized_new (FALSE, FALSE, sizeof (Value), 16);
+  b->texts = g_string_sized_new (256);
+  b->sorted = TRUE;
   return b;
 }
 
@@ -1995,15 +1992,14 @@ wk_hl7_builder_free (WkHl7Builder *builder)
   if (builder == NULL)
     return;
   g_string_free (builder->out, TRUE);
+  g_string_free (builder->texts, TRUE);
   g_array_unref (builder->values);
   g_free (builder);
 }
 
 static int
-compare_values (gconstpointer a, gconstpointer b)
+compare_positions (const Value *x, const Value *y)
 {
-  const Value *x = a, *y = b;
-
   if (x->field != y->field)
     return x->field < y->field ? -1 : 1;
   if (x->repetition != y->repetition)
@@ -2012,6 +2008,17 @@ compare_values (gconstpointer a, gconstpointer b)
     return x->component < y->component ? -1 : 1;
   if (x->subcomponent != y->subcomponent)
     return x->subcomponent < y->subcomponent ? -1 : 1;
+  return 0;
+}
+
+static int
+compare_values (gconstpointer a, gconstpointer b)
+{
+  const Value *x = a, *y = b;
+  int          c = compare_positions (x, y);
+
+  if (c != 0)
+    return c;
   return x->order < y->order ? -1 : 1;
 }
 
@@ -2033,27 +2040,25 @@ flush_segment (WkHl7Builder *b)
   if (b->segment[0] == '\0')
     return;
   msh = strcmp (b->segment, "MSH") == 0;
-  g_string_append (b->out, b->segment);
+  g_string_append_len (b->out, b->segment, 3);
   if (msh)
     {
-      g_string_append_c (b->out, d->field);
-      g_string_append_c (b->out, d->component);
-      g_string_append_c (b->out, d->repetition);
-      g_string_append_c (b->out, d->escape);
-      g_string_append_c (b->out, d->subcomponent);
+      char encoding[5] = { d->field, d->component, d->repetition, d->escape, d->subcomponent };
+
+      g_string_append_len (b->out, encoding, 5);
     }
   f = msh ? 2 : 0;
-  g_array_sort (b->values, compare_values);
+  if (!b->sorted)
+    g_array_sort (b->values, compare_values);
   for (guint i = 0; i < b->values->len; i++)
     {
       const Value *v = &g_array_index (b->values, Value, i);
       const Value *after = i + 1 < b->values->len ? &g_array_index (b->values, Value, i + 1) : NULL;
 
       /* The last value set at a position wins; an empty value writes nothing. */
-      if (after != NULL && after->field == v->field && after->repetition == v->repetition
-          && after->component == v->component && after->subcomponent == v->subcomponent)
+      if (after != NULL && compare_positions (after, v) == 0)
         continue;
-      if (*v->text == '\0')
+      if (v->length == 0)
         continue;
       if (v->field > f)
         {
@@ -2075,10 +2080,12 @@ flush_segment (WkHl7Builder *b)
           repeat_char (b->out, d->subcomponent, v->subcomponent - s);
           s = v->subcomponent;
         }
-      g_string_append (b->out, v->text);
+      g_string_append_len (b->out, b->texts->str + v->offset, v->length);
     }
   g_string_append_c (b->out, '\r');
   g_array_set_size (b->values, 0);
+  g_string_truncate (b->texts, 0);
+  b->sorted = TRUE;
   b->segment[0] = '\0';
 }
 
@@ -2099,19 +2106,68 @@ wk_hl7_builder_segment (WkHl7Builder *builder, const char *id)
   memcpy (builder->segment, id, 4);
 }
 
-static void
-add_value (WkHl7Builder *b, guint field, guint rep, guint comp, guint sub, char *text)
+/* Starts a value at a position of the open segment; its text is then appended to
+ * b->texts and end_value() records its length. FALSE (and nothing to append) when no
+ * segment is open or the field is one the builder writes itself. */
+static gboolean
+begin_value (WkHl7Builder *b, guint field, guint rep, guint comp, guint sub)
 {
-  Value v = { field, MAX (rep, 1), MAX (comp, 1), MAX (sub, 1), b->order++, text };
+  Value v = { field, MAX (rep, 1), MAX (comp, 1), MAX (sub, 1), b->order++, b->texts->len, 0 };
 
   if (b->segment[0] == '\0' || field == 0 || (strcmp (b->segment, "MSH") == 0 && field <= 2))
     {
       g_critical ("wk_hl7_builder: no segment open, or a value for field %u, which is fixed",
                   field);
-      g_free (text);
-      return;
+      return FALSE;
     }
+  if (b->values->len > 0
+      && compare_positions (&v, &g_array_index (b->values, Value, b->values->len - 1)) < 0)
+    b->sorted = FALSE;
   g_array_append_val (b->values, v);
+  return TRUE;
+}
+
+static void
+end_value (WkHl7Builder *b)
+{
+  Value *v = &g_array_index (b->values, Value, b->values->len - 1);
+
+  v->length = b->texts->len - v->offset;
+}
+
+/* Appends @text to @out escaped for one HL7 value with the delimiters @d. */
+static void
+append_escaped (GString *out, const WkHl7Delimiters *d, const char *text)
+{
+  const char *run = text;
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      char e = 0;
+
+      if ((guint8)*p >= 0x20 && *p != 0x7f && *p != d->field && *p != d->component
+          && *p != d->subcomponent && *p != d->repetition && *p != d->escape)
+        continue;
+      g_string_append_len (out, run, p - run);
+      run = p + 1;
+      if (*p == d->field)
+        e = 'F';
+      else if (*p == d->component)
+        e = 'S';
+      else if (*p == d->subcomponent)
+        e = 'T';
+      else if (*p == d->repetition)
+        e = 'R';
+      else if (*p == d->escape)
+        e = 'E';
+      if (e != 0)
+        g_string_append_printf (out, "%c%c%c", d->escape, e, d->escape);
+      else if (*p == '\n')
+        g_string_append_printf (out, "%c.br%c", d->escape, d->escape);
+      else
+        g_string_append_printf (out, "%cX%02X%c", d->escape, (guint8)*p, d->escape);
+    }
+  g_string_append (out, run);
 }
 
 /**
@@ -2134,29 +2190,7 @@ wk_hl7_escape (const WkHl7Delimiters *delimiters, const char *text)
   if (text == NULL)
     return g_strdup ("");
   out = g_string_sized_new (strlen (text) + 8);
-  for (const char *p = text; *p != '\0'; p++)
-    {
-      char e = 0;
-
-      if (*p == d.field)
-        e = 'F';
-      else if (*p == d.component)
-        e = 'S';
-      else if (*p == d.subcomponent)
-        e = 'T';
-      else if (*p == d.repetition)
-        e = 'R';
-      else if (*p == d.escape)
-        e = 'E';
-      if (e != 0)
-        g_string_append_printf (out, "%c%c%c", d.escape, e, d.escape);
-      else if (*p == '\n')
-        g_string_append_printf (out, "%c.br%c", d.escape, d.escape);
-      else if ((guint8)*p < 0x20 || *p == 0x7f)
-        g_string_append_printf (out, "%cX%02X%c", d.escape, (guint8)*p, d.escape);
-      else
-        g_string_append_c (out, *p);
-    }
+  append_escaped (out, &d, text);
   return g_string_free (out, FALSE);
 }
 
@@ -2181,8 +2215,11 @@ wk_hl7_builder_set (WkHl7Builder *builder,
 {
   g_return_if_fail (builder != NULL);
 
-  add_value (builder, field, repetition, component, subcomponent,
-             wk_hl7_escape (&builder->delimiters, text));
+  if (!begin_value (builder, field, repetition, component, subcomponent))
+    return;
+  if (text != NULL)
+    append_escaped (builder->texts, &builder->delimiters, text);
+  end_value (builder);
 }
 
 /**
@@ -2227,7 +2264,11 @@ wk_hl7_builder_field_raw (WkHl7Builder *builder, guint field, const char *raw)
 {
   g_return_if_fail (builder != NULL);
 
-  add_value (builder, field, 1, 1, 1, g_strdup (raw != NULL ? raw : ""));
+  if (!begin_value (builder, field, 1, 1, 1))
+    return;
+  if (raw != NULL)
+    g_string_append (builder->texts, raw);
+  end_value (builder);
 }
 
 /**
@@ -2243,6 +2284,45 @@ wk_hl7_builder_field_null (WkHl7Builder *builder, guint field)
   wk_hl7_builder_field_raw (builder, field, "\"\"");
 }
 
+/* Writes @utc as "YYYYMMDDHHMMSS+0000" into @out, or "" outside the years 1 to 9999.
+ * The civil date comes from the days since 1970-01-01 (Howard Hinnant's algorithm):
+ * every message's MSH-7 goes through here, and GDateTime and printf cost more than the
+ * rest of an ACK. */
+static const char *
+format_time (gint64 utc, char out[20])
+{
+  gint64 days = utc >= 0 ? utc / 86400 : (utc - 86399) / 86400;
+  gint64 second = utc - days * 86400;
+  gint64 z = days + 719468;
+  gint64 era = (z >= 0 ? z : z - 146096) / 146097;
+  gint64 doe = z - era * 146097;
+  gint64 yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  gint64 doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  gint64 mp = (5 * doy + 2) / 153;
+  gint64 day = doy - (153 * mp + 2) / 5 + 1;
+  gint64 month = mp < 10 ? mp + 3 : mp - 9;
+  gint64 year = yoe + era * 400 + (month <= 2);
+  int    parts[6] = { (int)(year / 100), (int)(year % 100), (int)month, (int)day, 0, 0 };
+  char  *p = out;
+
+  if (year < 1 || year > 9999)
+    {
+      out[0] = '\0';
+      return out;
+    }
+  parts[4] = (int)(second / 3600);
+  parts[5] = (int)(second / 60 % 60);
+  for (int i = 0; i < 6; i++)
+    {
+      *p++ = '0' + parts[i] / 10;
+      *p++ = '0' + parts[i] % 10;
+    }
+  *p++ = '0' + (int)(second % 60) / 10;
+  *p++ = '0' + (int)(second % 60) % 10;
+  memcpy (p, "+0000", 6);
+  return out;
+}
+
 /**
  * wk_hl7_format_time:
  * @utc: UTC seconds
@@ -2252,11 +2332,9 @@ wk_hl7_builder_field_null (WkHl7Builder *builder, guint field)
 char *
 wk_hl7_format_time (gint64 utc)
 {
-  g_autoptr (GDateTime) time = g_date_time_new_from_unix_utc (utc);
+  char text[20];
 
-  if (time == NULL)
-    return g_strdup ("");
-  return g_date_time_format (time, "%Y%m%d%H%M%S+0000");
+  return g_strdup (format_time (utc, text));
 }
 
 /**
@@ -2273,7 +2351,11 @@ wk_hl7_builder_field_time (WkHl7Builder *builder, guint field, gint64 utc)
   g_return_if_fail (builder != NULL);
 
   if (utc != 0)
-    add_value (builder, field, 1, 1, 1, wk_hl7_format_time (utc));
+    {
+      char text[20];
+
+      wk_hl7_builder_field_raw (builder, field, format_time (utc, text));
+    }
 }
 
 /**
@@ -2299,7 +2381,7 @@ wk_hl7_builder_field_number (WkHl7Builder *builder, guint field, double value)
     *p-- = '\0';
   if (*p == '.')
     *p = '\0';
-  add_value (builder, field, 1, 1, 1, g_strdup (buffer));
+  wk_hl7_builder_field_raw (builder, field, buffer);
 }
 
 /**
@@ -2319,16 +2401,21 @@ wk_hl7_builder_msh (WkHl7Builder *builder,
                     const char   *control_id,
                     gint64        utc)
 {
-  g_auto (GStrv) parts = NULL;
+  const char *part = message_type;
 
   g_return_if_fail (builder != NULL);
   g_return_if_fail (message_type != NULL && control_id != NULL);
 
   wk_hl7_builder_segment (builder, "MSH");
   wk_hl7_builder_field_time (builder, 7, utc);
-  parts = g_strsplit (message_type, "^", 3);
-  for (guint i = 0; parts[i] != NULL; i++)
-    wk_hl7_builder_component (builder, 9, i + 1, parts[i]);
+  for (guint i = 1; part != NULL; i++)
+    {
+      const char      *end = i < 3 ? strchr (part, '^') : NULL;
+      g_autofree char *text = end != NULL ? g_strndup (part, end - part) : NULL;
+
+      wk_hl7_builder_component (builder, 9, i, text != NULL ? text : part);
+      part = end != NULL ? end + 1 : NULL;
+    }
   wk_hl7_builder_field (builder, 10, control_id);
   wk_hl7_builder_field (builder, 11, "P");
   wk_hl7_builder_field (builder, 12, "2.5.1");

@@ -34,6 +34,7 @@ gboolean    _wk_enum_from_nick (const WkEnumNick *nicks, const char *nick, int *
 
 char    *_wk_stmt_dup_text (sqlite3_stmt *stmt, int column);
 void     _wk_stmt_bind_text (sqlite3_stmt *stmt, int index, const char *text);
+void     _wk_stmt_bind_text_static (sqlite3_stmt *stmt, int index, const char *text);
 void     _wk_stmt_bind_time (sqlite3_stmt *stmt, int index, gint64 time);
 gint64   _wk_stmt_get_time (sqlite3_stmt *stmt, int column);
 void     _wk_stmt_bind_double (sqlite3_stmt *stmt, int index, double value);

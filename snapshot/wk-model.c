@@ -94,6 +94,16 @@ exec_sql (WkModel *self, const char *sql, const char *what, GError **error)
   return TRUE;
 }
 
+/* Runs one statement that returns no rows from the statement cache: what every message
+ * does (a savepoint and its release) is prepared once, not parsed each time. */
+static gboolean
+step_sql (WkModel *self, const char *sql, const char *what, GError **error)
+{
+  g_auto (WkModelStmt) stmt = _wk_model_prepare (self, sql, error);
+
+  return stmt != NULL && _wk_model_step_done (self, stmt, what, error);
+}
+
 static int
 compare_strings (gconstpointer a, gconstpointer b)
 {
@@ -162,12 +172,29 @@ finalize_statement (gpointer stmt)
   sqlite3_finalize (stmt);
 }
 
+/* Before SQLite's first use in the process: no memory statistics. Keeping them takes a
+ * global mutex around every allocation, and applying an HL7 message allocates a hundred
+ * times (Debian builds SQLite without lookaside memory); wardkeep never reads them. When
+ * something else in the process used SQLite first, this changes nothing. */
+static void
+configure_sqlite_once (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done))
+    {
+      sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0);
+      g_once_init_leave (&done, 1);
+    }
+}
+
 static WkModel *
 model_open (guint8 *data, gsize size, gboolean read_only, gboolean check, GError **error)
 {
   g_autoptr (WkModel) self = g_new0 (WkModel, 1);
   int rc;
 
+  configure_sqlite_once ();
   self->statements = g_hash_table_new_full (NULL, NULL, NULL, finalize_statement);
   self->read_only = read_only;
 
@@ -411,7 +438,7 @@ wk_model_begin (WkModel *model, GError **error)
 {
   g_return_val_if_fail (model != NULL, FALSE);
 
-  if (!exec_sql (model, "SAVEPOINT wk", "Cannot start a change to the ward model", error))
+  if (!step_sql (model, "SAVEPOINT wk", "Cannot start a change to the ward model", error))
     return FALSE;
   if (model->depth++ == 0)
     model->dirty = FALSE;
@@ -434,7 +461,7 @@ wk_model_commit (WkModel *model, GError **error)
   g_return_val_if_fail (model != NULL, FALSE);
   g_return_val_if_fail (model->depth > 0, FALSE);
 
-  if (!exec_sql (model, "RELEASE wk", "Cannot commit a change to the ward model", error))
+  if (!step_sql (model, "RELEASE wk", "Cannot commit a change to the ward model", error))
     return FALSE;
   if (--model->depth == 0 && model->dirty)
     {
@@ -465,7 +492,8 @@ wk_model_rollback (WkModel *model)
     while (g_hash_table_iter_next (&iter, NULL, &stmt))
       sqlite3_reset (stmt);
   }
-  if (sqlite3_exec (model->db, "ROLLBACK TO wk; RELEASE wk", NULL, NULL, NULL) != SQLITE_OK)
+  if (!step_sql (model, "ROLLBACK TO wk", "Cannot roll back", NULL)
+      || !step_sql (model, "RELEASE wk", "Cannot roll back", NULL))
     g_warning ("Rolling back a ward model change failed: %s", sqlite3_errmsg (model->db));
   if (--model->depth == 0)
     model->dirty = FALSE;
@@ -686,6 +714,19 @@ _wk_stmt_bind_text (sqlite3_stmt *stmt, int index, const char *text)
     sqlite3_bind_null (stmt, index);
   else
     sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
+}
+
+/* As _wk_stmt_bind_text(), without copying the text: it must stay as it is until the
+ * statement has been stepped to its end. Every model function binds, steps and resets
+ * within one call, with text its caller owns, so the rows every HL7 message writes are
+ * bound without a copy of each value. */
+void
+_wk_stmt_bind_text_static (sqlite3_stmt *stmt, int index, const char *text)
+{
+  if (text == NULL || *text == '\0')
+    sqlite3_bind_null (stmt, index);
+  else
+    sqlite3_bind_text (stmt, index, text, -1, SQLITE_STATIC);
 }
 
 /* A time of 0 means "not known" and is stored as NULL. */

@@ -33,7 +33,7 @@ typedef struct _WkModel WkModel;
 typedef void (*WkModelChangedFunc) (WkModel *model, gpointer user_data);
 
 /** The schema version this program creates and understands. */
-#define WK_MODEL_SCHEMA_VERSION 3
+#define WK_MODEL_SCHEMA_VERSION 6
 
 WkModel *wk_model_new (GError **error);
 WkModel *

@@ -235,7 +235,7 @@ wk_order_insert (WkModel *model, WkOrder *order, GError **error)
                             error);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, order->placer_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 1, order->placer_id, -1, SQLITE_STATIC);
   if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_int64 (stmt, 0) != order->patient_id)
     {
       g_set_error (error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_CONSTRAINT,
@@ -256,29 +256,29 @@ wk_order_insert (WkModel *model, WkOrder *order, GError **error)
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, order->patient_id);
-  sqlite3_bind_text (stmt, 2, order->placer_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, order->placer_id, -1, SQLITE_STATIC);
   sqlite3_bind_int (stmt, 3, order->version);
   sqlite3_bind_text (stmt, 4, wk_order_kind_to_string (order->kind), -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 5, wk_order_status_to_string (order->status), -1, SQLITE_STATIC);
-  _wk_stmt_bind_text (stmt, 6, order->dmd_code);
-  sqlite3_bind_text (stmt, 7, order->drug, -1, SQLITE_TRANSIENT);
+  _wk_stmt_bind_text_static (stmt, 6, order->dmd_code);
+  sqlite3_bind_text (stmt, 7, order->drug, -1, SQLITE_STATIC);
   sqlite3_bind_double (stmt, 8, order->dose);
   _wk_stmt_bind_double (stmt, 9, order->dose_max);
-  sqlite3_bind_text (stmt, 10, order->dose_unit, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 11, order->route, -1, SQLITE_TRANSIENT);
-  _wk_stmt_bind_text (stmt, 12, order->frequency);
-  _wk_stmt_bind_text (stmt, 13, order->admin_times);
+  sqlite3_bind_text (stmt, 10, order->dose_unit, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 11, order->route, -1, SQLITE_STATIC);
+  _wk_stmt_bind_text_static (stmt, 12, order->frequency);
+  _wk_stmt_bind_text_static (stmt, 13, order->admin_times);
   if (order->min_interval_min > 0)
     sqlite3_bind_int (stmt, 14, order->min_interval_min);
-  _wk_stmt_bind_text (stmt, 15, order->prn_indication);
+  _wk_stmt_bind_text_static (stmt, 15, order->prn_indication);
   _wk_stmt_bind_double (stmt, 16, order->prn_max_24h);
   sqlite3_bind_int64 (stmt, 17, order->start_at);
   _wk_stmt_bind_time (stmt, 18, order->stop_at);
   _wk_stmt_bind_time (stmt, 19, order->status_at);
-  _wk_stmt_bind_text (stmt, 20, order->prescriber);
-  _wk_stmt_bind_text (stmt, 21, order->instructions);
+  _wk_stmt_bind_text_static (stmt, 20, order->prescriber);
+  _wk_stmt_bind_text_static (stmt, 21, order->instructions);
   _wk_stmt_bind_time (stmt, 22, order->transaction_at);
-  _wk_stmt_bind_text (stmt, 23, order->order_control);
+  _wk_stmt_bind_text_static (stmt, 23, order->order_control);
   if (!_wk_model_step_done (model, stmt, "Cannot add the order", error))
     return FALSE;
   order->id = sqlite3_last_insert_rowid (_wk_model_get_db (model));
@@ -409,7 +409,7 @@ wk_order_load_current (WkModel *model, const char *placer_id, GError **error)
                             error);
   if (stmt == NULL)
     return NULL;
-  sqlite3_bind_text (stmt, 1, placer_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 1, placer_id, -1, SQLITE_STATIC);
   if (sqlite3_step (stmt) != SQLITE_ROW)
     {
       g_set_error (error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_NOT_FOUND,

@@ -36,10 +36,16 @@ static const WkEnumNick stay_nicks[] = {
   { 0, NULL },
 };
 
+static const WkEnumNick arrival_nicks[] = {
+  { WK_ARRIVAL_TRANSFER, "transfer" },
+  { WK_ARRIVAL_ADMISSION, "admission" },
+  { 0, NULL },
+};
+
 #define PATIENT_COLUMNS                                                                            \
   "id, nhs_number, hospital_number, family_name, given_names, birth_date, sex, weight_kg, "        \
   "weight_at, consultant, allergy_status, stay, visit_number, ward_id, bed_id, admitted_at, "      \
-  "left_at, updated_at, event_at "
+  "left_at, updated_at, event_at, arrival, arrived_at, arrived_from "
 
 /**
  * wk_patient_new:
@@ -74,6 +80,7 @@ wk_patient_copy (const WkPatient *patient)
   copy->consultant = g_strdup (patient->consultant);
   copy->visit_number = g_strdup (patient->visit_number);
   copy->ward_id = g_strdup (patient->ward_id);
+  copy->arrived_from = g_strdup (patient->arrived_from);
   return copy;
 }
 
@@ -94,6 +101,7 @@ wk_patient_free (WkPatient *patient)
   g_free (patient->consultant);
   g_free (patient->visit_number);
   g_free (patient->ward_id);
+  g_free (patient->arrived_from);
   g_free (patient);
 }
 
@@ -140,6 +148,24 @@ wk_patient_get_age (const WkPatient *patient, GDateTime *now)
           && g_date_time_get_day_of_month (now) < g_date_get_day (&born)))
     age--;
   return MAX (age, 0);
+}
+
+/**
+ * wk_patient_orders_may_be_missing:
+ * @patient: a #WkPatient
+ *
+ * Whether the patient arrived from somewhere this kiosk does not keep and the orders
+ * placed before (see #WkArrival) have not been received since: their chart must say
+ * that medicines may be missing, with @arrived_at and @arrived_from.
+ *
+ * Returns: %TRUE when orders may be missing from the model
+ */
+gboolean
+wk_patient_orders_may_be_missing (const WkPatient *patient)
+{
+  g_return_val_if_fail (patient != NULL, FALSE);
+
+  return patient->arrival != WK_ARRIVAL_NONE;
 }
 
 static int
@@ -207,10 +233,18 @@ check_patient (WkModel *model, WkPatient *patient, GError **error)
     }
   if (_wk_enum_to_nick (sex_nicks, patient->sex) == NULL
       || _wk_enum_to_nick (stay_nicks, patient->stay) == NULL
-      || _wk_enum_to_nick (allergy_status_nicks, patient->allergy_status) == NULL)
+      || _wk_enum_to_nick (allergy_status_nicks, patient->allergy_status) == NULL
+      || (patient->arrival != WK_ARRIVAL_NONE
+          && _wk_enum_to_nick (arrival_nicks, patient->arrival) == NULL))
     {
       g_set_error (error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_INVALID,
-                   "The patient's sex, stay or allergy status is not a known value");
+                   "The patient's sex, stay, allergy status or arrival is not a known value");
+      return FALSE;
+    }
+  if (patient->arrival != WK_ARRIVAL_NONE && patient->arrived_at <= 0)
+    {
+      g_set_error (error, WK_SNAPSHOT_ERROR, WK_SNAPSHOT_ERROR_INVALID,
+                   "The patient's arrival needs its time");
       return FALSE;
     }
 
@@ -282,27 +316,33 @@ check_patient (WkModel *model, WkPatient *patient, GError **error)
 static void
 bind_patient (sqlite3_stmt *stmt, const WkPatient *patient)
 {
-  _wk_stmt_bind_text (stmt, 2, patient->nhs_number);
-  _wk_stmt_bind_text (stmt, 3, patient->hospital_number);
-  sqlite3_bind_text (stmt, 4, patient->family_name, -1, SQLITE_TRANSIENT);
+  _wk_stmt_bind_text_static (stmt, 2, patient->nhs_number);
+  _wk_stmt_bind_text_static (stmt, 3, patient->hospital_number);
+  sqlite3_bind_text (stmt, 4, patient->family_name, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 5, patient->given_names != NULL ? patient->given_names : "", -1,
-                     SQLITE_TRANSIENT);
-  _wk_stmt_bind_text (stmt, 6, patient->birth_date);
+                     SQLITE_STATIC);
+  _wk_stmt_bind_text_static (stmt, 6, patient->birth_date);
   sqlite3_bind_text (stmt, 7, wk_sex_to_string (patient->sex), -1, SQLITE_STATIC);
   _wk_stmt_bind_double (stmt, 8, patient->weight_kg);
   _wk_stmt_bind_time (stmt, 9, patient->weight_at);
-  _wk_stmt_bind_text (stmt, 10, patient->consultant);
+  _wk_stmt_bind_text_static (stmt, 10, patient->consultant);
   sqlite3_bind_text (stmt, 11, wk_allergy_status_to_string (patient->allergy_status), -1,
                      SQLITE_STATIC);
   sqlite3_bind_text (stmt, 12, wk_stay_to_string (patient->stay), -1, SQLITE_STATIC);
-  _wk_stmt_bind_text (stmt, 13, patient->visit_number);
-  _wk_stmt_bind_text (stmt, 14, patient->ward_id);
+  _wk_stmt_bind_text_static (stmt, 13, patient->visit_number);
+  _wk_stmt_bind_text_static (stmt, 14, patient->ward_id);
   if (patient->bed_id != 0)
     sqlite3_bind_int64 (stmt, 15, patient->bed_id);
   _wk_stmt_bind_time (stmt, 16, patient->admitted_at);
   _wk_stmt_bind_time (stmt, 17, patient->left_at);
   sqlite3_bind_int64 (stmt, 18, patient->updated_at);
   _wk_stmt_bind_time (stmt, 19, patient->event_at);
+  if (patient->arrival != WK_ARRIVAL_NONE)
+    sqlite3_bind_text (stmt, 20, _wk_enum_to_nick (arrival_nicks, patient->arrival), -1,
+                       SQLITE_STATIC);
+  _wk_stmt_bind_time (stmt, 21, patient->arrival != WK_ARRIVAL_NONE ? patient->arrived_at : 0);
+  _wk_stmt_bind_text_static (stmt, 22,
+                             patient->arrival != WK_ARRIVAL_NONE ? patient->arrived_from : NULL);
 }
 
 /**
@@ -331,7 +371,7 @@ wk_patient_insert (WkModel *model, WkPatient *patient, GError **error)
   stmt = _wk_model_prepare (model,
                             "INSERT INTO patient (" PATIENT_COLUMNS
                             ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-                            "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                            "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
                             error);
   if (stmt == NULL)
     return FALSE;
@@ -372,8 +412,8 @@ wk_patient_update (WkModel *model, WkPatient *patient, GError **error)
       "UPDATE patient SET nhs_number = ?2, hospital_number = ?3, family_name = ?4, "
       "given_names = ?5, birth_date = ?6, sex = ?7, weight_kg = ?8, weight_at = ?9, "
       "consultant = ?10, allergy_status = ?11, stay = ?12, visit_number = ?13, ward_id = ?14, "
-      "bed_id = ?15, admitted_at = ?16, left_at = ?17, updated_at = ?18, event_at = ?19 "
-      "WHERE id = ?1",
+      "bed_id = ?15, admitted_at = ?16, left_at = ?17, updated_at = ?18, event_at = ?19, "
+      "arrival = ?20, arrived_at = ?21, arrived_from = ?22 WHERE id = ?1",
       error);
   if (stmt == NULL)
     return FALSE;
@@ -454,6 +494,12 @@ patient_from_row (sqlite3_stmt *stmt)
   patient->left_at = _wk_stmt_get_time (stmt, 16);
   patient->updated_at = _wk_stmt_get_time (stmt, 17);
   patient->event_at = _wk_stmt_get_time (stmt, 18);
+  if (_wk_enum_from_nick (arrival_nicks, (const char *)sqlite3_column_text (stmt, 19), &value))
+    {
+      patient->arrival = value;
+      patient->arrived_at = _wk_stmt_get_time (stmt, 20);
+      patient->arrived_from = _wk_stmt_dup_text (stmt, 21);
+    }
   return patient;
 }
 
@@ -533,6 +579,50 @@ wk_patient_load_by_hospital_number (WkModel *model, const char *hospital_number,
 
   return load_one (model, "SELECT " PATIENT_COLUMNS "FROM patient WHERE hospital_number = ?1", 0,
                    hospital_number, "hospital number", error);
+}
+
+/**
+ * wk_patient_load_by_identifiers:
+ * @model: a #WkModel
+ * @nhs_number: (nullable): ten digits
+ * @hospital_number: (nullable): the local hospital number
+ * @error: return location for a #GError
+ *
+ * Finds, in one indexed lookup, the patients who have either identifier: none, one (who
+ * may have both), or two different patients (one has the NHS number, the other the
+ * hospital number), which the caller must treat as a disagreement, never as a match.
+ *
+ * Returns: (transfer full) (element-type WkPatient): the patients, in no particular order,
+ *   or %NULL with @error set
+ */
+GPtrArray *
+wk_patient_load_by_identifiers (WkModel    *model,
+                                const char *nhs_number,
+                                const char *hospital_number,
+                                GError    **error)
+{
+  g_auto (WkModelStmt) stmt = NULL;
+  g_autoptr (GPtrArray) patients = g_ptr_array_new_with_free_func ((GDestroyNotify)wk_patient_free);
+  int rc;
+
+  g_return_val_if_fail (model != NULL, NULL);
+
+  stmt = _wk_model_prepare (model,
+                            "SELECT " PATIENT_COLUMNS "FROM patient "
+                            "WHERE nhs_number = ?1 OR hospital_number = ?2",
+                            error);
+  if (stmt == NULL)
+    return NULL;
+  _wk_stmt_bind_text_static (stmt, 1, nhs_number);
+  _wk_stmt_bind_text_static (stmt, 2, hospital_number);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (patients, patient_from_row (stmt));
+  if (rc != SQLITE_DONE)
+    {
+      _wk_model_set_error (model, error, "Cannot find the patient");
+      return NULL;
+    }
+  return g_steal_pointer (&patients);
 }
 
 /**
@@ -654,6 +744,19 @@ wk_stay_from_string (const char *text, WkStay *stay)
   return TRUE;
 }
 
+/**
+ * wk_arrival_to_string:
+ * @arrival: a #WkArrival
+ *
+ * Returns: (nullable): its stable name ("transfer", "admission"), %NULL for
+ *   %WK_ARRIVAL_NONE or not a value
+ */
+const char *
+wk_arrival_to_string (WkArrival arrival)
+{
+  return _wk_enum_to_nick (arrival_nicks, arrival);
+}
+
 /* Runs one statement of a merge with the two patient ids bound. */
 static gboolean
 merge_step (WkModel *model, const char *sql, gint64 survivor_id, gint64 merged_id, GError **error)
@@ -728,6 +831,14 @@ wk_patient_merge (WkModel *model, gint64 survivor_id, gint64 merged_id, GError *
   if (survivor->hospital_number == NULL && merged->hospital_number != NULL)
     survivor->hospital_number = g_steal_pointer (&merged->hospital_number);
   survivor->event_at = MAX (survivor->event_at, merged->event_at);
+  /* Orders the kiosk may not have on either record may be missing from the survivor. */
+  if (survivor->arrival == WK_ARRIVAL_NONE && merged->arrival != WK_ARRIVAL_NONE)
+    {
+      survivor->arrival = merged->arrival;
+      survivor->arrived_at = merged->arrived_at;
+      g_free (survivor->arrived_from);
+      survivor->arrived_from = g_steal_pointer (&merged->arrived_from);
+    }
   {
     int n = count_allergies (model, survivor_id);
 

@@ -39,6 +39,26 @@ typedef enum
 } WkStay;
 
 /**
+ * WkArrival:
+ * @WK_ARRIVAL_NONE: the kiosk has every order of the patient: it has followed them
+ *   since they came onto the wards it keeps, or the EPR has sent their orders since
+ * @WK_ARRIVAL_TRANSFER: transferred in from a ward this kiosk does not keep; the orders
+ *   placed before the transfer have not been sent and may be missing
+ * @WK_ARRIVAL_ADMISSION: admitted from another ward or department this kiosk does not
+ *   keep (PV1-6); the orders placed before the admission may be missing
+ *
+ * Whether, and why, the kiosk may not have all of a patient's orders. Charts and screens
+ * must say so: a chart without the medicines prescribed on the last ward, and nothing
+ * saying they are missing, is the confusing paper that causes near misses.
+ */
+typedef enum
+{
+  WK_ARRIVAL_NONE,
+  WK_ARRIVAL_TRANSFER,
+  WK_ARRIVAL_ADMISSION,
+} WkArrival;
+
+/**
  * WkPatient:
  * @id: the model's id, set by wk_patient_insert(); logs name patients by this id only
  * @nhs_number: (nullable): ten digits, no spaces, valid check digit
@@ -60,6 +80,10 @@ typedef enum
  * @updated_at: when the model last changed this row; set by the model
  * @event_at: the time of the last feed event applied to the patient (UTC seconds), 0
  *   when none; an older event is stale and not applied
+ * @arrival: %WK_ARRIVAL_NONE, or how the patient arrived while their orders from before
+ *   have not been received (see wk_patient_orders_may_be_missing())
+ * @arrived_at: when they arrived (UTC seconds); set with @arrival, else 0
+ * @arrived_from: (nullable): the ward they came from, as the feed spells it, when known
  *
  * A patient. At least one of @nhs_number and @hospital_number is set.
  */
@@ -84,12 +108,16 @@ typedef struct
   gint64          left_at;
   gint64          updated_at;
   gint64          event_at;
+  WkArrival       arrival;
+  gint64          arrived_at;
+  char           *arrived_from;
 } WkPatient;
 
 WkPatient *wk_patient_new (void);
 WkPatient *wk_patient_copy (const WkPatient *patient);
 void       wk_patient_free (WkPatient *patient);
 int        wk_patient_get_age (const WkPatient *patient, GDateTime *now);
+gboolean   wk_patient_orders_may_be_missing (const WkPatient *patient);
 
 gboolean   wk_patient_insert (WkModel *model, WkPatient *patient, GError **error);
 gboolean   wk_patient_update (WkModel *model, WkPatient *patient, GError **error);
@@ -98,6 +126,10 @@ WkPatient *wk_patient_load (WkModel *model, gint64 patient_id, GError **error);
 WkPatient *wk_patient_load_by_nhs_number (WkModel *model, const char *nhs_number, GError **error);
 WkPatient *
 wk_patient_load_by_hospital_number (WkModel *model, const char *hospital_number, GError **error);
+GPtrArray *wk_patient_load_by_identifiers (WkModel    *model,
+                                           const char *nhs_number,
+                                           const char *hospital_number,
+                                           GError    **error);
 GPtrArray *wk_patient_load_all (WkModel *model, GError **error);
 gboolean   wk_patient_merge (WkModel *model, gint64 survivor_id, gint64 merged_id, GError **error);
 
@@ -107,6 +139,7 @@ const char *wk_allergy_status_to_string (WkAllergyStatus status);
 gboolean    wk_allergy_status_from_string (const char *text, WkAllergyStatus *status);
 const char *wk_stay_to_string (WkStay stay);
 gboolean    wk_stay_from_string (const char *text, WkStay *stay);
+const char *wk_arrival_to_string (WkArrival arrival);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (WkPatient, wk_patient_free)
 

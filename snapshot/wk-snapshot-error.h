@@ -30,6 +30,8 @@ G_BEGIN_DECLS
  * @WK_SNAPSHOT_ERROR_HL7_UNSUPPORTED: an HL7 message type, event, version, processing id
  *   or character set that is not taken: refused with AR
  * @WK_SNAPSHOT_ERROR_HL7_MISSING: an HL7 message lacks a value it needs: refused with AE
+ * @WK_SNAPSHOT_ERROR_HL7_NACK: a system we sent an HL7 message to refused it (AR, or AE
+ *   after the retries) or never acknowledged it
  *
  * Error codes of %WK_SNAPSHOT_ERROR. Messages never carry patient identifiers: they
  * name model ids (patient #12) so that they can be logged.
@@ -51,6 +53,7 @@ typedef enum
   WK_SNAPSHOT_ERROR_HL7_SYNTAX,
   WK_SNAPSHOT_ERROR_HL7_UNSUPPORTED,
   WK_SNAPSHOT_ERROR_HL7_MISSING,
+  WK_SNAPSHOT_ERROR_HL7_NACK,
 } WkSnapshotError;
 
 GQuark wk_snapshot_error_quark (void);

@@ -643,6 +643,100 @@ test_census (Fixture *fixture, gconstpointer data)
   g_assert_nonnull (strstr (text, "Penicillin, Latex"));
 }
 
+/* A patient transferred in from a ward the kiosk does not keep, whose orders from before
+ * have not been received: every page of their chart says, under the allergies and before
+ * any medicine, that medicines may be missing; the census marks them. Others' charts say
+ * nothing of it. */
+static void
+test_transferred_in (Fixture *fixture, gconstpointer data)
+{
+  WkChartOptions options;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WkPatient) moved = wk_patient_load (fixture->model, patient_in_bed (fixture, 0), NULL);
+  g_autoptr (WkPatient) admitted = NULL;
+  g_autoptr (WkChartDocument) chart = NULL;
+  g_autoptr (WkChartDocument) other = NULL;
+  g_autoptr (WkChartDocument) from_ed = NULL;
+  g_autoptr (WkChartDocument) census = NULL;
+  g_autoptr (WkChartRenderer) renderer = NULL;
+  g_autofree char *other_text = NULL;
+  g_autofree char *ed_text = NULL;
+  g_autofree char *census_text = NULL;
+  guint            n_pages;
+
+  moved->arrival = WK_ARRIVAL_TRANSFER;
+  moved->arrived_at = WK_TEST_SNAPSHOT_AT - 50 * 60; /* 01:23 GMT */
+  moved->arrived_from = g_strdup ("8B");
+  g_assert_true (wk_patient_update (fixture->model, moved, &error));
+  for (guint i = 0; i < 12; i++)
+    {
+      g_autofree char *placer = g_strdup_printf ("NEW-%02u", i);
+      g_autoptr (WkOrder) order = wk_test_order_new (moved->id, placer, 1);
+
+      wk_order_insert (fixture->model, order, &error);
+      g_assert_no_error (error);
+    }
+  wk_test_chart_options (&options);
+  chart = render_chart (fixture, &options, moved->id);
+  save (chart, "chart-transferred-in.pdf");
+  assert_layout_sound (chart, 595.276, 841.89);
+  n_pages = wk_chart_document_get_n_pages (chart);
+  g_assert_cmpuint (n_pages, >=, 3);
+  for (guint p = 1; p <= n_pages; p++)
+    {
+      g_autofree char *text = document_text (chart, p);
+      const char      *allergies = strstr (text, "ALLERGIES");
+      const char *warning = strstr (text, "TRANSFERRED IN FROM 8B — Sat 14 Mar 2026 01:23 GMT");
+      const char *medicines = strstr (text, "MEDICINES (");
+
+      g_test_message ("page %u", p);
+      g_assert_nonnull (allergies);
+      g_assert_nonnull (warning);
+      g_assert_true (allergies < warning);
+      if (medicines != NULL)
+        g_assert_true (warning < medicines);
+      g_assert_nonnull (strstr (text, "MEDICINES PRESCRIBED BEFORE THE TRANSFER MAY BE MISSING "
+                                      "FROM THIS CHART. CHECK WITH PHARMACY BEFORE GIVING OR "
+                                      "OMITTING ANY DOSE."));
+      g_assert_nonnull (strstr (text, "MEDICINES MAY BE MISSING"));
+    }
+
+  /* Someone admitted from the emergency department, the ward not given, and someone the
+   * kiosk has followed all along. */
+  admitted = wk_patient_load (fixture->model, patient_in_bed (fixture, 1), NULL);
+  admitted->arrival = WK_ARRIVAL_ADMISSION;
+  admitted->arrived_at = WK_TEST_SNAPSHOT_AT - 3600;
+  g_assert_true (wk_patient_update (fixture->model, admitted, &error));
+  from_ed = render_chart (fixture, &options, admitted->id);
+  ed_text = document_text (from_ed, 0);
+  g_assert_nonnull (strstr (ed_text, "ADMITTED FROM ANOTHER WARD OR DEPARTMENT — Sat 14 Mar 2026 "
+                                     "01:13 GMT"));
+  g_assert_nonnull (strstr (ed_text, "MEDICINES PRESCRIBED BEFORE THE ADMISSION MAY BE MISSING"));
+  other = render_chart (fixture, &options, patient_in_bed (fixture, 3));
+  other_text = document_text (other, 0);
+  g_assert_null (strstr (other_text, "MAY BE MISSING"));
+  g_assert_null (strstr (other_text, "TRANSFERRED IN"));
+
+  renderer = wk_chart_renderer_new (&options, fixture->keys, &error);
+  census = wk_chart_renderer_render_census (renderer, fixture->model, &error);
+  g_assert_no_error (error);
+  save (census, "census-transferred-in.pdf");
+  assert_layout_sound (census, 595.276, 841.89);
+  census_text = document_text (census, 0);
+  g_assert_nonnull (strstr (census_text, "2 patients arrived from wards or departments this kiosk "
+                                         "does not keep: medicines may be missing from their "
+                                         "charts"));
+  {
+    const char *row = strstr (census_text, "TESTER0, Alex");
+
+    g_assert_nonnull (row);
+    g_assert_nonnull (
+        strstr (row, "⚠ MEDICINES MAY BE MISSING TRANSFERRED IN FROM 8B 14 Mar 01:23"));
+    g_assert_nonnull (strstr (row, "⚠ may be more"));
+    g_assert_cmpuint (count_in (census_text, "⚠ MEDICINES MAY BE MISSING"), ==, 2);
+  }
+}
+
 /* "Print ward": the census, then one chart per occupied bed in ward order. */
 static void
 test_ward (Fixture *fixture, gconstpointer data)
@@ -862,6 +956,7 @@ main (int argc, char **argv)
   ADD ("/print/chart/threads", test_threads, 4);
   ADD ("/print/chart/bad-options", test_bad_options, 1);
   ADD ("/print/census/beds-in-ward-order", test_census, 14);
+  ADD ("/print/chart/transferred-in", test_transferred_in, 4);
   ADD ("/print/ward/census-then-charts", test_ward, 8);
 #undef ADD
   g_test_add_func ("/print/chart/options-from-config", test_options_from_config);

@@ -38,7 +38,7 @@ test_ward_end_to_end (void)
 {
   g_autoptr (WkTestKiosk) kiosk = wk_test_kiosk_new ();
   g_autoptr (WkModel) ward = wk_test_ward_new (8);
-  g_autoptr (WkSnapshotInfo) info = wk_test_kiosk_write_snapshot (kiosk, ward);
+  g_autoptr (WkSnapshotInfo) info G_GNUC_UNUSED = wk_test_kiosk_write_snapshot (kiosk, ward);
   g_autoptr (GPtrArray) received = NULL;
   g_auto (WkTestRun) run = { 0 };
   g_autofree char *from = g_strdup_printf ("From snapshot %" G_GUINT64_FORMAT ":", info->seq);

@@ -369,8 +369,8 @@ test_declared_without_network (void)
   g_autoptr (WkTestKiosk) kiosk = wk_test_kiosk_new ();
   g_autoptr (WkModel) ward = wk_test_ward_new (8);
   g_autoptr (WkSnapshotInfo) info = wk_test_kiosk_write_snapshot (kiosk, ward);
-  guint16 feed_port;
-  g_autoptr (GSocket) taken = wk_test_listening_socket (&feed_port);
+  guint16                   feed_port;
+  g_autoptr (GSocket) taken G_GNUC_UNUSED = wk_test_listening_socket (&feed_port);
   g_autofree char *config = g_strdup_printf ("[feed]\naddress = 127.0.0.1\nport = %u\n", feed_port);
   g_autoptr (JsonObject) status = NULL;
   g_autoptr (JsonObject) finished = NULL;

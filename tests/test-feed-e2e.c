@@ -11,6 +11,7 @@
 #include "wk-sim-hospital.h"
 #include "wk-test-mllp.h"
 #include "wk-test-util.h"
+#include "wk-test-ward.h"
 
 #include <string.h>
 
@@ -126,9 +127,11 @@ feeder_main (gpointer data)
 }
 
 /* Streams the feed into the kiosk and checks every message was acknowledged AA and the
- * model equals the simulator's view. */
+ * model equals the simulator's view (of @ward alone, for a kiosk that keeps one ward of
+ * the simulator's hospital; NULL when it keeps every ward). */
 static void
-feed_and_compare (Kiosk *k, WkSimHospital *h, guint events, const WkMllpClientTls *tls)
+feed_and_compare_ward (
+    Kiosk *k, WkSimHospital *h, guint events, const WkMllpClientTls *tls, const char *ward)
 {
   Feeder f = { h, wk_mllp_listener_get_port (k->listener), tls, events, 0, NULL, NULL };
   g_autoptr (GString) differences = g_string_new (NULL);
@@ -148,8 +151,55 @@ feed_and_compare (Kiosk *k, WkSimHospital *h, guint events, const WkMllpClientTl
   g_test_message ("%u messages, %u patients, %u of %u beds occupied", f.sent,
                   wk_sim_hospital_get_patients (h)->len, wk_sim_hospital_count_occupied (h),
                   wk_sim_hospital_count_beds (h));
-  if (!wk_sim_hospital_compare_model (h, k->model, NULL, differences))
+  if (!wk_sim_hospital_compare_model (h, k->model, ward, differences))
     g_error ("the model differs from the simulator's view:\n%s", differences->str);
+}
+
+static void
+feed_and_compare (Kiosk *k, WkSimHospital *h, guint events, const WkMllpClientTls *tls)
+{
+  feed_and_compare_ward (k, h, events, tls, NULL);
+}
+
+/* How many patients came onto @ward from another ward (and so brought orders from there),
+ * and how many of those are there now without their orders from before. */
+static guint
+count_transferred_in (WkSimHospital *h, const char *ward, guint *unconfirmed)
+{
+  GPtrArray *patients = wk_sim_hospital_get_patients (h);
+  guint      n = 0;
+
+  *unconfirmed = 0;
+  for (guint i = 0; i < patients->len; i++)
+    {
+      WkSimPatient *p = patients->pdata[i];
+      guint         at;
+
+      if (g_ptr_array_find_with_equal_func (p->wards, ward, g_str_equal, &at) && at > 0)
+        n++;
+      if (p->bed != NULL && strcmp (p->bed->ward->id, ward) == 0 && p->unconfirmed)
+        (*unconfirmed)++;
+    }
+  return n;
+}
+
+/* A kiosk that keeps one ward of a hospital of six, as most wards will run it: patients
+ * are transferred in from the other wards with orders placed there, and the simulator,
+ * like a correct interface engine, sends each one's current orders after the transfer.
+ * Every message is acknowledged AA and the model is what the kiosk of that ward must
+ * have: the ward's patients, each with every order they have now and everything since. */
+static void
+test_one_ward_of_many (void)
+{
+  g_autoptr (Kiosk) k = kiosk_new ("[ward]\nid = 8A\n", NULL);
+  g_autoptr (WkSimHospital) h = wk_sim_hospital_new_sized (15, 6, 30);
+  guint unconfirmed, arrived;
+
+  feed_and_compare_ward (k, h, 6000, NULL, "8A");
+  arrived = count_transferred_in (h, "8A", &unconfirmed);
+  g_test_message ("%u patients transferred in to 8A, %u there now with no current order", arrived,
+                  unconfirmed);
+  g_assert_cmpuint (arrived, >=, 10);
 }
 
 static void
@@ -180,6 +230,131 @@ test_tls (void)
   WkMllpClientTls client = { tls->ca, tls->client_cert, tls->client_key, NULL };
 
   feed_and_compare (k, h, 1500, &client);
+}
+
+/* The same hospital, with an interface engine that does not send a patient's orders after
+ * a transfer. The kiosk of the one ward says, for each patient transferred in, that their
+ * medicines may be missing (and their chart prints it); it refuses doses of orders it
+ * never had, saying why, and takes everything else. */
+static void
+test_one_ward_engine_does_not_send_orders (void)
+{
+  g_autoptr (Kiosk) k = kiosk_new ("[ward]\nid = 8A\n", NULL);
+  g_autoptr (WkSimHospital) h = NULL;
+  g_autoptr (GPtrArray) refused = g_ptr_array_new_with_free_func (g_free);
+  GPtrArray   *patients;
+  WkSimOptions options;
+  Feeder       f = { NULL, wk_mllp_listener_get_port (k->listener), NULL, 4000, 0, refused, NULL };
+  guint        flagged = 0, followed = 0;
+
+  wk_sim_options_init (&options);
+  options.seed = 15;
+  options.n_wards = 6;
+  options.send_orders_on_transfer = FALSE;
+  h = wk_sim_hospital_new (&options);
+  f.hospital = h;
+  wk_test_run_in_thread (feeder_main, &f);
+  g_assert_no_error (f.error);
+
+  /* The only refusals: doses of orders from before a transfer (AE), each saying why. */
+  for (guint i = 0; i < refused->len; i++)
+    if (strstr (refused->pdata[i], "RAS^O17") == NULL || strstr (refused->pdata[i], ": AE ") == NULL
+        || strstr (refused->pdata[i], "arrived from a ward this kiosk does not keep") == NULL)
+      g_error ("refused for another reason: %s", (char *)refused->pdata[i]);
+  g_test_message ("%u doses of orders from before a transfer refused", refused->len);
+  g_assert_cmpuint (refused->len, >, 0);
+
+  /* Every patient on the ward who was transferred in is flagged, with when and whence;
+   * everyone admitted straight to it is not. */
+  patients = wk_sim_hospital_get_patients (h);
+  for (guint i = 0; i < patients->len; i++)
+    {
+      WkSimPatient *p = patients->pdata[i];
+      g_autoptr (WkPatient) m = NULL;
+
+      if (p->bed == NULL || strcmp (p->bed->ward->id, "8A") != 0)
+        continue;
+      m = wk_patient_load_by_nhs_number (k->model, p->patient->nhs_number, NULL);
+      g_assert_nonnull (m);
+      if (strcmp (p->wards->pdata[0], "8A") != 0 && p->unconfirmed)
+        {
+          g_assert_true (wk_patient_orders_may_be_missing (m));
+          g_assert_cmpint (m->arrival, ==, WK_ARRIVAL_TRANSFER);
+          g_assert_cmpint (m->arrived_at, ==, p->arrived_at);
+          g_assert_cmpstr (m->arrived_from, ==, p->arrived_from);
+          flagged++;
+        }
+      else
+        {
+          g_assert_false (wk_patient_orders_may_be_missing (m));
+          followed++;
+        }
+    }
+  g_test_message ("on 8A: %u transferred in without their orders, %u followed all along", flagged,
+                  followed);
+  g_assert_cmpuint (flagged, >=, 3);
+  g_assert_cmpuint (followed, >=, 10);
+
+  /* Their charts say so, and the census counts them. */
+  {
+    g_autoptr (WkKeys) keys = wk_test_keys_new (0x42);
+    g_autoptr (WkChartRenderer) renderer = NULL;
+    g_autoptr (WkChartDocument) census = NULL;
+    g_autoptr (GError) error = NULL;
+    g_autofree char *census_text = NULL;
+    g_autofree char *count = g_strdup_printf ("%u patient%s arrived from wards or departments",
+                                              flagged, flagged == 1 ? "" : "s");
+    WkChartOptions   chart_options;
+    guint            charts = 0;
+
+    wk_chart_options_init (&chart_options);
+    chart_options.ward_id = "8A";
+    chart_options.timezone = "Europe/London";
+    chart_options.snapshot_seq = 1;
+    chart_options.snapshot_at = wk_sim_hospital_get_now (h);
+    chart_options.printed_at = chart_options.snapshot_at + 60;
+    renderer = wk_chart_renderer_new (&chart_options, keys, &error);
+    g_assert_no_error (error);
+    for (guint i = 0; i < patients->len && charts < 2; i++)
+      {
+        WkSimPatient *p = patients->pdata[i];
+        g_autoptr (WkPatient) m = NULL;
+        g_autoptr (WkChartDocument) chart = NULL;
+        g_autofree char *text = NULL;
+        g_autofree char *from = NULL;
+        gsize            size;
+        const guint8    *pdf;
+
+        if (p->bed == NULL || strcmp (p->bed->ward->id, "8A") != 0 || !p->unconfirmed)
+          continue;
+        m = wk_patient_load_by_nhs_number (k->model, p->patient->nhs_number, NULL);
+        chart = wk_chart_renderer_render_chart (renderer, k->model, m->id, &error);
+        g_assert_no_error (error);
+        pdf = wk_chart_document_get_pdf (chart, &size);
+        if (charts++ == 0)
+          {
+            g_autofree char *path = wk_test_save_artefact ("e2e-transferred-in.pdf", pdf, size);
+
+            g_test_message ("saved %s", path);
+          }
+        text = wk_test_pdf_to_text (pdf, size, 1, FALSE);
+        from = g_strdup_printf ("TRANSFERRED IN FROM %s — ", p->arrived_from);
+        g_assert_nonnull (strstr (text, from));
+        g_assert_nonnull (strstr (text, "MEDICINES PRESCRIBED BEFORE THE TRANSFER MAY BE MISSING "
+                                        "FROM THIS CHART"));
+        /* An empty section never claims the EPR has nothing. */
+        g_assert_null (strstr (text, "in the EPR when the data was taken"));
+      }
+    census = wk_chart_renderer_render_census (renderer, k->model, &error);
+    g_assert_no_error (error);
+    {
+      gsize         size;
+      const guint8 *pdf = wk_chart_document_get_pdf (census, &size);
+
+      census_text = wk_test_pdf_to_text (pdf, size, 0, FALSE);
+    }
+    g_assert_nonnull (strstr (census_text, count));
+  }
 }
 
 /* Bad input of every kind after a feed: each is refused or dropped, and the model is
@@ -354,6 +529,9 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
   g_test_add_func ("/feed-e2e/ward-30-beds", test_ward);
   g_test_add_func ("/feed-e2e/hospital-1200-beds", test_hospital);
+  g_test_add_func ("/feed-e2e/one-ward-of-many", test_one_ward_of_many);
+  g_test_add_func ("/feed-e2e/one-ward-engine-does-not-send-orders",
+                   test_one_ward_engine_does_not_send_orders);
   g_test_add_func ("/feed-e2e/tls", test_tls);
   g_test_add_func ("/feed-e2e/bad-input-changes-nothing", test_bad_input_changes_nothing);
   g_test_add_func ("/feed-e2e/sim-program", test_sim_program);

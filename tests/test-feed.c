@@ -263,6 +263,7 @@ typedef struct
   const char *max_24h; /* RXE-19, raw */
   const char *indication;
   const char *instructions;
+  const char *status; /* ORC-5 */
   gboolean    no_rxe, no_tq1, no_pid;
 } Rx;
 
@@ -273,6 +274,7 @@ add_order_group (WkHl7Builder *b, const Rx *rx)
   wk_hl7_builder_segment (b, "ORC");
   wk_hl7_builder_field (b, 1, OR (rx->control, "NW"));
   wk_hl7_builder_field (b, 2, OR (rx->placer, "ORD1"));
+  wk_hl7_builder_field (b, 5, rx->status);
   wk_hl7_builder_field_raw (b, 9, OR (rx->when, "202603010900"));
   wk_hl7_builder_field_raw (b, 12, "D456^Prescriber^Pat^^^Dr");
   if (!rx->no_rxe)
@@ -304,8 +306,9 @@ add_order_group (WkHl7Builder *b, const Rx *rx)
 #undef OR
 }
 
+/* An RDE^O11 with one order group for each of @n_rx orders. */
 static char *
-rde (guint n, const Rx *rx)
+rde_orders (guint n, const Rx *rx, guint n_rx)
 {
   g_autoptr (WkHl7Builder) b = wk_hl7_builder_new (NULL);
   g_autofree char *id = next_control_id ();
@@ -319,9 +322,16 @@ rde (guint n, const Rx *rx)
       wk_hl7_builder_field (b, 2, "I");
       wk_hl7_builder_field_raw (b, 3, "7A^BAY1^1");
     }
-  add_order_group (b, rx);
+  for (guint i = 0; i < n_rx; i++)
+    add_order_group (b, &rx[i]);
   bytes = wk_hl7_builder_end (b);
   return bytes_to_string (bytes);
+}
+
+static char *
+rde (guint n, const Rx *rx)
+{
+  return rde_orders (n, rx, 1);
 }
 
 typedef struct
@@ -1175,8 +1185,12 @@ test_refused_orders (void)
     const char *err, *reason;
   } cases[] = {
     { { .placer = "ORD1" }, "205", "ORC-2.1: order ORD1 already exists; a change is sent as XO" },
-    { { .control = "XO", .placer = "NOPE" }, "204", "ORC-2.1: order NOPE is not in the model" },
-    { { .control = "DC", .placer = "NOPE" }, "204", "order NOPE is not in the model" },
+    { { .control = "XO", .placer = "NOPE", .no_rxe = TRUE },
+      "204",
+      "ORC-2.1: order NOPE is not in the model" },
+    { { .control = "DC", .placer = "NOPE", .no_rxe = TRUE },
+      "204",
+      "order NOPE is not in the model" },
     { { .control = "SC", .placer = "ORD2" }, "103", "ORC-1.1: order control SC is not taken" },
     { { .placer = "ORD2", .no_rxe = TRUE }, "100", "ORC: the order has no RXE segment" },
     { { .placer = "ORD2", .dose = "" }, "101", "RXE-3.1: the dose must be a number above 0" },
@@ -1767,6 +1781,166 @@ test_no_patient_data_logged (void)
   g_log_set_debug_enabled (FALSE);
 }
 
+/* ---------------------------------------------------------------------------------- */
+/* Patients who arrive from wards this kiosk does not keep                             */
+
+/* An ADT message whose PV1-6 (prior location) is @prior. */
+static char *
+adt_from (const char *event, const char *time, guint n, const char *location, const char *prior)
+{
+  g_autofree char *text = adt (event, time, n, location, NULL);
+  g_autofree char *old = g_strdup_printf ("|%s||||C123", location);
+  g_autofree char *new = g_strdup_printf ("|%s|||%s|C123", location, prior);
+
+  return edit (text, old, new);
+}
+
+static void
+assert_arrival (Fx *f, guint n, WkArrival arrival, gint64 at, const char *from)
+{
+  g_autoptr (WkPatient) p = patient (f, n);
+
+  g_assert_nonnull (p);
+  g_assert_cmpint (p->arrival, ==, arrival);
+  g_assert_cmpint (wk_patient_orders_may_be_missing (p), ==, arrival != WK_ARRIVAL_NONE);
+  g_assert_cmpint (p->arrived_at, ==, at);
+  g_assert_cmpstr (p->arrived_from, ==, from);
+}
+
+/* Transferred in from a ward not kept: the orders from before are missing until the
+ * engine sends them, all in one RDE^O11; until then doses of them are refused, saying
+ * why, and new orders are taken but do not end the warning. */
+static void
+test_transfer_in_orders (void)
+{
+  g_autoptr (Fx) f = fx_new (NULL);
+  g_autoptr (WkOrder) o = NULL;
+  g_autoptr (GPtrArray) given = NULL;
+  Rx list[] = { { .control = "XO", .placer = "OLD1", .when = "202603010930" },
+                { .control = "XO",
+                  .placer = "OLD2",
+                  .when = "202603010945",
+                  .status = "HD",
+                  .drug = "317972000^Furosemide 40mg tablets",
+                  .dose = "40",
+                  .pattern = "OD" } };
+  Rx after = { .placer = "NEW1", .when = "202603011130", .pattern = "BD" };
+
+  apply_owned (f, adt ("A01", "202603010800", 3, "8B^BAY2^3", NULL));
+  g_assert_false (has_patient (f, 3));
+
+  apply_owned (f, adt_from ("A02", "202603011000", 3, "7A^BAY1^4", "8B^BAY2^3"));
+  g_assert_nonnull (strstr (f->text, "orders from before the arrival are awaited"));
+  assert_arrival (f, 3, WK_ARRIVAL_TRANSFER, 1772359200, "8B");
+
+  /* A dose of an order from 8B, and a change to one without the order itself: refused,
+   * saying why the order may be missing, and nothing changes. */
+  {
+    g_autofree char *dose = ras (3, "OLD1", &given_1205);
+    Rx hold = { .control = "HD", .placer = "OLD1", .when = "202603011015", .no_rxe = TRUE };
+    g_autofree char *change = rde (3, &hold);
+
+    assert_refused (f, dose, "AE", "204",
+                    "ORC-2.1: order OLD1 is not in the model: patient #1 arrived from a ward "
+                    "this kiosk does not keep at 2026-03-01T10:00:00Z");
+    assert_refused (f, change, "AE", "204", "order OLD1 is not in the model: patient #1 arrived");
+  }
+
+  /* A new order after the arrival is taken; it says nothing of the orders from before. */
+  apply_owned (f, rde (3, &after));
+  g_assert_true (has_order (f, "NEW1"));
+  assert_arrival (f, 3, WK_ARRIVAL_TRANSFER, 1772359200, "8B");
+
+  /* The engine's list of the patient's current orders, each whole: taken, with the held
+   * one held, and the chart no longer warns. */
+  apply_owned (f, rde_orders (3, list, G_N_ELEMENTS (list)));
+  g_assert_nonnull (strstr (f->text, "order OLD1 was not in the model: taken whole from this XO"));
+  g_assert_nonnull (strstr (f->text, "orders from before their arrival are received"));
+  assert_arrival (f, 3, WK_ARRIVAL_NONE, 0, NULL);
+  o = wk_order_load_current (f->model, "OLD1", NULL);
+  g_assert_cmpint (o->version, ==, 1);
+  g_assert_cmpint (o->status, ==, WK_ORDER_ACTIVE);
+  g_assert_cmpstr (o->order_control, ==, "XO");
+  g_assert_cmpint (o->transaction_at, ==, 1772357400);
+  g_assert_cmpstr (o->admin_times, ==, "08:00,12:00,18:00,22:00");
+  g_clear_pointer (&o, wk_order_free);
+  o = wk_order_load_current (f->model, "OLD2", NULL);
+  g_assert_cmpint (o->status, ==, WK_ORDER_HELD);
+  g_assert_cmpstr (o->drug, ==, "Furosemide 40mg tablets");
+
+  /* The dose from before is recorded once it is sent again. */
+  apply_owned (f, ras (3, "OLD1", &given_1205));
+  given = wk_administration_load_for_order (f->model, "OLD1", NULL);
+  g_assert_cmpuint (given->len, ==, 1);
+}
+
+/* Which moves are arrivals: onto the wards kept from elsewhere, never between them. */
+static void
+test_transfer_in_moves (void)
+{
+  g_autoptr (Fx) f = fx_new ("[hl7]\nwards = 7A 7B\n");
+  g_autoptr (GPtrArray) versions = NULL;
+  Rx resend = { .control = "XO" };
+
+  /* Admitted straight here, and moved between wards kept: followed all along. */
+  apply_owned (f, adt ("A01", "202603010800", 0, "7A^BAY1^1", NULL));
+  apply_owned (f, rde (0, &(Rx){ 0 }));
+  apply_owned (f, adt_from ("A02", "202603010900", 0, "7B^BAY1^1", "7A^BAY1^1"));
+  assert_arrival (f, 0, WK_ARRIVAL_NONE, 0, NULL);
+
+  /* A PV1-6 that repeats a ward kept is no arrival from elsewhere. */
+  apply_owned (f, adt_from ("A01", "202603010930", 2, "7A^BAY1^3", "7A^BAY1^3"));
+  assert_arrival (f, 2, WK_ARRIVAL_NONE, 0, NULL);
+
+  /* Admitted from the emergency department (PV1-6), which this kiosk does not keep. */
+  apply_owned (f, adt_from ("A01", "202603011000", 1, "7A^BAY1^2", "ED^MAJ^3"));
+  assert_arrival (f, 1, WK_ARRIVAL_ADMISSION, 1772359200, "ED");
+  /* ... leaving the wards kept ends the warning. */
+  apply_owned (f, adt ("A03", "202603011100", 1, "7A^BAY1^2", NULL));
+  assert_arrival (f, 1, WK_ARRIVAL_NONE, 0, NULL);
+
+  /* Out to a ward not kept and back: the kiosk did not follow them there. */
+  apply_owned (f, adt ("A02", "202603011200", 0, "9C^BAY1^1", NULL));
+  assert_arrival (f, 0, WK_ARRIVAL_NONE, 0, NULL);
+  apply_owned (f, adt ("A02", "202603011300", 0, "7A^BAY2^1", NULL));
+  assert_arrival (f, 0, WK_ARRIVAL_TRANSFER, 1772370000, NULL);
+  /* The engine sends the order the kiosk already has, unchanged: no new version, and the
+   * warning ends. */
+  apply_owned (f, rde (0, &resend));
+  g_assert_nonnull (strstr (f->text, "no change: order ORD1 is already as sent (version 1)"));
+  versions = wk_order_load_versions (f->model, "ORD1", NULL);
+  g_assert_cmpuint (versions->len, ==, 1);
+  assert_arrival (f, 0, WK_ARRIVAL_NONE, 0, NULL);
+}
+
+/* A change to an order the model does not have, for a patient it has followed all along:
+ * taken when the message carries the whole order, refused when it does not. */
+static void
+test_unknown_order_changes (void)
+{
+  g_autoptr (Fx) f = fx_new (NULL);
+  g_autoptr (WkOrder) held = NULL;
+  g_autoptr (WkOrder) stopped = NULL;
+  Rx hd = { .control = "HD", .placer = "ORDX", .when = "202603011100" };
+  Rx dc = { .control = "DC", .placer = "ORDY", .when = "202603011100" };
+  Rx rl = { .control = "RL", .placer = "ORDZ", .when = "202603011100", .no_rxe = TRUE };
+  g_autofree char *release = NULL;
+
+  apply_owned (f, adt ("A01", "202603010800", 0, "7A^BAY1^1", NULL));
+  apply_owned (f, rde (0, &hd));
+  g_assert_nonnull (strstr (f->text, "order ORDX was not in the model: taken whole from this HD"));
+  held = wk_order_load_current (f->model, "ORDX", NULL);
+  g_assert_cmpint (held->status, ==, WK_ORDER_HELD);
+  g_assert_cmpint (held->version, ==, 1);
+  apply_owned (f, rde (0, &dc));
+  stopped = wk_order_load_current (f->model, "ORDY", NULL);
+  g_assert_cmpint (stopped->status, ==, WK_ORDER_DISCONTINUED);
+  g_assert_cmpint (stopped->stop_at, ==, 1772362800);
+  release = rde (0, &rl);
+  assert_refused (f, release, "AE", "204",
+                  "ORC-2.1: order ORDZ is not in the model; nothing was changed");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1777,6 +1951,9 @@ main (int argc, char **argv)
   g_test_add_func ("/feed/adt/other-ward", test_other_ward);
   g_test_add_func ("/feed/adt/transfer", test_transfer);
   g_test_add_func ("/feed/adt/transfer-in", test_transfer_in);
+  g_test_add_func ("/feed/transfer-in/orders", test_transfer_in_orders);
+  g_test_add_func ("/feed/transfer-in/moves", test_transfer_in_moves);
+  g_test_add_func ("/feed/transfer-in/unknown-order-changes", test_unknown_order_changes);
   g_test_add_func ("/feed/adt/discharge-cancel", test_discharge);
   g_test_add_func ("/feed/adt/preadmit", test_preadmit);
   g_test_add_func ("/feed/adt/update", test_update);

@@ -734,6 +734,34 @@ test_builder_round_trip (void)
   g_rand_free (rand);
 }
 
+/* HL7 times are written without GDateTime, by calendar arithmetic: the same text as
+ * GDateTime for every kind of day (leap days, centuries, the epoch, years to 9999). */
+static void
+test_format_time (void)
+{
+  const gint64 times[] = { 0,          1,          86399, 86400,  951782400,   951868799,
+                           4107542400, 1772360100, -1,    -86400, -2208988800, 253402300799 };
+  GRand       *rand = g_rand_new_with_seed (7);
+
+  for (guint i = 0; i < G_N_ELEMENTS (times) + 2000; i++)
+    {
+      gint64 t
+          = i < G_N_ELEMENTS (times) ? times[i] : (gint64)(g_rand_double (rand) * 253402300799.0);
+      g_autoptr (GDateTime) utc = g_date_time_new_from_unix_utc (t);
+      g_autofree char *expected = g_date_time_format (utc, "%Y%m%d%H%M%S+0000");
+      g_autofree char *got = wk_hl7_format_time (t);
+
+      g_assert_cmpstr (got, ==, expected);
+    }
+  g_rand_free (rand);
+  /* Beyond what an HL7 DTM can say: nothing rather than a wrong year. */
+  {
+    g_autofree char *got = wk_hl7_format_time (253402300800);
+
+    g_assert_cmpstr (got, ==, "");
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -754,6 +782,7 @@ main (int argc, char **argv)
   g_test_add_func ("/hl7/batch/split", test_batch);
   g_test_add_func ("/hl7/builder/build", test_builder);
   g_test_add_func ("/hl7/builder/round-trip", test_builder_round_trip);
+  g_test_add_func ("/hl7/builder/format-time", test_format_time);
 
   return g_test_run ();
 }

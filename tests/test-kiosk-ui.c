@@ -6,22 +6,31 @@
  * saves screenshots into the build folder's artefacts/ at the size it runs at (ctest
  * runs it at 1024x600 and at 1920x1080). */
 
+#include "wk-bed-tile.h"
 #include "wk-kiosk-window.h"
 #include "wk-kiosk.h"
 #include "wk-log.h"
 #include "wk-preview-view.h"
 #include "wk-test-cups.h"
 #include "wk-test-kiosk.h"
+#include "wk-test-responder.h"
 #include "wk-test-ui.h"
 #include "wk-test-util.h"
 #include "wk-test-ward.h"
 
 #include <gdk/x11/gdkx.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
+
+/* The live tests' monitor: DOWNTIME after 3 failed probes, 500 ms apart. */
+#define PROBE_INTERVAL_MS 500
+#define FAILURES_TO_CONFIRM 3
 
 typedef struct
 {
   WkTestKiosk   *harness;
+  GSubprocess   *sim;
   WkKiosk       *kiosk;
   WkKioskWindow *window;
   GtkWidget     *root;
@@ -107,6 +116,12 @@ static void
 fixture_tear_down (Fixture *fixture, gconstpointer data)
 {
   close_window (fixture);
+  if (fixture->sim != NULL)
+    {
+      g_subprocess_force_exit (fixture->sim);
+      g_subprocess_wait (fixture->sim, NULL, NULL);
+      g_clear_object (&fixture->sim);
+    }
   wk_log_set_tap (NULL, NULL);
   g_clear_pointer (&fixture->harness, wk_test_kiosk_free);
   g_clear_pointer (&fixture->audit, g_ptr_array_unref);
@@ -540,6 +555,252 @@ test_locks_when_idle (Fixture *fixture, gconstpointer data)
   g_assert_true (audit_has (fixture, "lock by Idle Nurse: no touch or key press"));
 }
 
+/* ---- With the real daemon and simulator ---------------------------------------------- */
+
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static gboolean
+daemon_followed (gpointer data)
+{
+  Fixture       *fixture = data;
+  WkKioskStatus *status = wk_kiosk_get_status (fixture->kiosk);
+
+  return status->daemon && wk_kiosk_get_snapshot (fixture->kiosk) != NULL
+         && wk_kiosk_snapshot_get_seq (wk_kiosk_get_snapshot (fixture->kiosk))
+                == status->snapshot_seq
+         && status->mode == WK_KIOSK_MODE_ONLINE;
+}
+
+static gboolean
+ward_loaded (gpointer data)
+{
+  g_autoptr (JsonObject) status = wk_test_kiosk_status (data);
+  JsonObject *feed = json_object_get_object_member (status, "feed");
+  JsonObject *snapshot = json_object_get_object_member (status, "snapshot");
+
+  /* The simulator's 30-bed ward is in (its initial load and a few events), and written. */
+  return json_object_get_int_member (feed, "accepted") >= 150
+         && !json_object_get_null_member (snapshot, "seq")
+         && !json_object_get_boolean_member (snapshot, "unwritten");
+}
+
+/* The ward as the central systems send it: wardkeep-sim's 30-bed ward 7A streamed over
+ * MLLP to wardkeepd, which probes the simulator's health endpoint every 500 ms and
+ * prints to the harness's printers; the kiosk follows the daemon. */
+static void
+live_set_up (Fixture *fixture, gconstpointer data)
+{
+  g_autoptr (GSubprocessLauncher) launcher
+      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr (GError) error = NULL;
+  guint16          feed_port = wk_test_closed_port ();
+  guint16          health_port = wk_test_closed_port ();
+  g_autofree char *sim = wk_test_build_path ("tests", "sim", "wardkeep-sim", NULL);
+  g_autofree char *feed = g_strdup_printf ("--feed=127.0.0.1:%u", feed_port);
+  g_autofree char *health = g_strdup_printf ("--health-port=%u", health_port);
+  g_autofree char *state = NULL;
+  g_autofree char *kiosk_config = NULL;
+  g_autofree char *config = NULL;
+
+  fixture->audit = g_ptr_array_new_with_free_func (g_free);
+  wk_log_set_tap (audit_tap, fixture);
+  fixture->harness = wk_test_kiosk_new ();
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  fixture->sim = g_subprocess_launcher_spawn (launcher, &error, sim, "--seed=3", "--beds=30",
+                                              "--keep-running", "--quiet", "--messages=40",
+                                              "--connect-timeout=90", feed, health, NULL);
+  g_assert_no_error (error);
+
+  state = g_build_filename (wk_test_kiosk_get_dir (fixture->harness), "kiosk-state", NULL);
+  kiosk_config = wk_test_ui_kiosk_config (state, NULL);
+  config = g_strdup_printf ("[feed]\naddress = 127.0.0.1\nport = %u\n"
+                            "[monitor]\ninterval = %ums\ntimeout = %ums\nfailures-to-confirm = %u\n"
+                            "successes-to-recover = 2\n"
+                            "[probe central]\nkind = http\nurl = http://127.0.0.1:%u/health\n%s",
+                            feed_port, PROBE_INTERVAL_MS, PROBE_INTERVAL_MS * 3 / 4,
+                            FAILURES_TO_CONFIRM, health_port, kiosk_config);
+  wk_test_kiosk_write_config (fixture->harness, config);
+  wk_test_kiosk_start_daemon (fixture->harness, NULL);
+  g_assert_true (wk_test_ui_wait (ward_loaded, fixture->harness, 120));
+  open_window (fixture);
+  g_assert_true (wk_test_ui_wait (daemon_followed, fixture, 30));
+}
+
+typedef struct
+{
+  Fixture    *fixture;
+  const char *mode;
+} BannerWait;
+
+static gboolean
+banner_reads (gpointer data)
+{
+  BannerWait *wait = data;
+
+  return g_strcmp0 (wk_test_ui_label (wait->fixture->root, "banner-mode"), wait->mode) == 0;
+}
+
+/* Unlock, open a patient, press Print: the daemon prints the chart and the job reaches
+ * the ward's printer; the queue shows it. */
+static void
+test_live_print (Fixture *fixture, gconstpointer data)
+{
+  const WkCensusEntry *entry = NULL;
+  GPtrArray       *census = wk_kiosk_snapshot_get_census (wk_kiosk_get_snapshot (fixture->kiosk));
+  g_autofree char *tile = NULL;
+  PrintWait        wait = { fixture, wk_test_kiosk_get_printer (fixture->harness, "office"), NULL };
+
+  g_assert_cmpstr (wk_test_ui_label (fixture->root, "banner-mode"), ==, "ONLINE");
+  for (guint i = 0; i < census->len && entry == NULL; i++)
+    if (((WkCensusEntry *)census->pdata[i])->patient_id != 0)
+      entry = census->pdata[i];
+  g_assert_nonnull (entry);
+  tile = wk_bed_tile_dup_widget_name (entry);
+  unlock (fixture, "Sister Jones");
+  g_free (wk_test_ui_screenshot (fixture->root, "census"));
+  wk_test_ui_click (fixture->root, tile);
+  assert_page (fixture, "patient");
+  g_free (wk_test_ui_screenshot (fixture->root, "patient"));
+  wk_test_ui_click (fixture->root, "patient-print");
+  g_assert_true (wk_test_ui_wait (chart_printed, &wait, 90));
+  g_assert_nonnull (
+      strstr (wk_test_ui_label (fixture->root, "patient-message"), "Sent to the printer"));
+  g_assert_true (audit_has (fixture, "print by Sister Jones: chart of patient #"));
+  g_assert_true (wk_test_ui_wait (job_completed, &wait, 90));
+  wk_test_ui_click (fixture->root, "open-print");
+  assert_page (fixture, "print");
+  g_free (wk_test_ui_screenshot (fixture->root, "print-queue"));
+  g_free (wait.chart);
+}
+
+/* The central systems vanish (the simulator is killed): the banner reads DOWNTIME within
+ * the time the monitor is configured to take, and the daemon prints the ward. */
+static void
+test_live_downtime (Fixture *fixture, gconstpointer data)
+{
+  BannerWait wait = { fixture, "DOWNTIME" };
+  /* Three failed runs 500 ms apart after the outage: 1 to 1.5 s, plus the runs' own
+   * time, the status event and a redraw; a noisy machine gets 5 s more. */
+  double configured = (FAILURES_TO_CONFIRM)*PROBE_INTERVAL_MS / 1000.0;
+  gint64 start;
+  double took;
+
+  unlock (fixture, "Charge Nurse");
+  start = g_get_monotonic_time ();
+  g_subprocess_force_exit (fixture->sim);
+  g_subprocess_wait (fixture->sim, NULL, NULL);
+  g_assert_true (wk_test_ui_wait (banner_reads, &wait, configured + 5));
+  took = (g_get_monotonic_time () - start) / (double)G_USEC_PER_SEC;
+  g_test_message ("DOWNTIME on the banner %.2f s after the simulator was killed (configured: "
+                  "%d failures %d ms apart)",
+                  took, FAILURES_TO_CONFIRM, PROBE_INTERVAL_MS);
+  g_assert_nonnull (strstr (wk_test_ui_label (fixture->root, "banner-headline"), "PAPER"));
+  g_assert_true (
+      gtk_widget_has_css_class (wk_test_ui_get (fixture->root, "status-banner"), "mode-downtime"));
+  /* The daemon prints the ward by itself; the banner says how it goes. */
+  g_assert_true (wk_test_kiosk_wait_mode (fixture->harness, "downtime", 5));
+  wk_test_ui_spin (3);
+  g_free (wk_test_ui_screenshot (fixture->root, "downtime"));
+  wk_test_ui_click (fixture->root, "lock-button");
+  g_free (wk_test_ui_screenshot (fixture->root, "downtime-locked"));
+}
+
+static gboolean
+daemon_gone (gpointer data)
+{
+  return !wk_kiosk_get_status (((Fixture *)data)->kiosk)->daemon;
+}
+
+/* The daemon is killed: the kiosk says so plainly, and still prints. */
+static void
+test_live_daemon_killed (Fixture *fixture, gconstpointer data)
+{
+  BannerWait wait = { fixture, "KIOSK ONLY" };
+  PrintWait  print = { fixture, wk_test_kiosk_get_printer (fixture->harness, "office"), NULL };
+  GPtrArray *census = wk_kiosk_snapshot_get_census (wk_kiosk_get_snapshot (fixture->kiosk));
+  const WkCensusEntry *entry = NULL;
+  g_autofree char     *tile = NULL;
+
+  for (guint i = 0; i < census->len && entry == NULL; i++)
+    if (((WkCensusEntry *)census->pdata[i])->patient_id != 0)
+      entry = census->pdata[i];
+  tile = wk_bed_tile_dup_widget_name (entry);
+  wk_test_kiosk_kill_daemon (fixture->harness, SIGKILL);
+  g_assert_true (wk_test_ui_wait (daemon_gone, fixture, 30));
+  g_assert_true (wk_test_ui_wait (banner_reads, &wait, 5));
+  g_assert_nonnull (strstr (wk_test_ui_label (fixture->root, "banner-headline"), "not running"));
+
+  unlock (fixture, "RN Patel");
+  wk_test_ui_click (fixture->root, tile);
+  assert_page (fixture, "patient");
+  wk_test_ui_click (fixture->root, "patient-print");
+  g_assert_true (wk_test_ui_wait (chart_printed, &print, 90));
+  g_assert_nonnull (strstr (wk_test_ui_label (fixture->root, "patient-message"), "itself"));
+  g_assert_true (audit_has (fixture, "printed by the kiosk itself"));
+  g_free (print.chart);
+}
+
+static gboolean
+admin_answered (gpointer data)
+{
+  Fixture    *fixture = data;
+  const char *message = wk_test_ui_label (fixture->root, "admin-message");
+
+  return *message != '\0' && strstr (message, "Checking") == NULL;
+}
+
+static void
+press_admin_pin (Fixture *fixture, const char *pin)
+{
+  for (const char *p = pin; *p != '\0'; p++)
+    {
+      char name[] = "admin-key-0";
+
+      name[sizeof name - 2] = *p;
+      wk_test_ui_click (fixture->root, name);
+    }
+  wk_test_ui_click (fixture->root, "admin-key-ok");
+}
+
+/* A drill started on the kiosk with the admin PIN: the banner says DRILL, not DOWNTIME. */
+static void
+test_live_drill (Fixture *fixture, gconstpointer data)
+{
+  BannerWait wait = { fixture, "DRILL" };
+
+  unlock (fixture, "IT Team");
+  wk_test_ui_click (fixture->root, "open-admin");
+  assert_page (fixture, "admin");
+  wk_test_ui_click (fixture->root, "admin-drill-start");
+  wk_test_ui_type (fixture->root, "admin-reason", "Monthly downtime drill");
+  /* What OK will do is spelt out, and a status event meanwhile does not change it. */
+  g_assert_nonnull (strstr (wk_test_ui_label (fixture->root, "admin-summary"), "START A DRILL"));
+  wk_test_ui_spin (2);
+  g_assert_nonnull (strstr (wk_test_ui_label (fixture->root, "admin-summary"), "START A DRILL"));
+  /* A wrong admin PIN first: refused, nothing started. */
+  press_admin_pin (fixture, "000000");
+  g_assert_true (wk_test_ui_wait (admin_answered, fixture, 20));
+  g_assert_nonnull (strstr (wk_test_ui_label (fixture->root, "admin-message"), "Wrong admin PIN"));
+  press_admin_pin (fixture, WK_TEST_ADMIN_PIN);
+  g_assert_true (wk_test_ui_wait (admin_answered, fixture, 20));
+  g_test_message ("The admin screen says: %s", wk_test_ui_label (fixture->root, "admin-message"));
+  g_assert_true (wk_test_ui_wait (banner_reads, &wait, 30));
+  g_assert_true (
+      gtk_widget_has_css_class (wk_test_ui_get (fixture->root, "status-banner"), "mode-drill"));
+  g_assert_false (
+      gtk_widget_has_css_class (wk_test_ui_get (fixture->root, "status-banner"), "mode-downtime"));
+  g_assert_nonnull (strstr (wk_test_ui_label (fixture->root, "banner-headline"), "NOT a real"));
+  g_assert_true (audit_has (fixture, "drill.start by IT Team: done"));
+  g_assert_true (wk_test_kiosk_wait_mode (fixture->harness, "drill", 5));
+  wk_test_ui_click (fixture->root, "admin-back");
+  wk_test_ui_spin (2);
+  g_free (wk_test_ui_screenshot (fixture->root, "drill"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -561,6 +822,12 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/kiosk/ui/locks-when-idle", Fixture, NULL, fixture_set_up, test_locks_when_idle,
               fixture_tear_down);
+  g_test_add ("/kiosk/live/print", Fixture, NULL, live_set_up, test_live_print, fixture_tear_down);
+  g_test_add ("/kiosk/live/downtime", Fixture, NULL, live_set_up, test_live_downtime,
+              fixture_tear_down);
+  g_test_add ("/kiosk/live/daemon-killed", Fixture, NULL, live_set_up, test_live_daemon_killed,
+              fixture_tear_down);
+  g_test_add ("/kiosk/live/drill", Fixture, NULL, live_set_up, test_live_drill, fixture_tear_down);
   status = g_test_run ();
   wk_test_ui_finish ();
   return status;

@@ -5,6 +5,7 @@
 #include "wk-chart-facts.h"
 #include "wk-kiosk-error.h"
 #include "wk-kiosk-format.h"
+#include "wk-kiosk-private.h"
 #include "wk-kiosk-snapshot.h"
 #include "wk-kiosk-status.h"
 #include "wk-log.h"
@@ -496,6 +497,87 @@ test_snapshot_record (void)
   g_assert_null (wk_kiosk_snapshot_get_patient (snapshot, 424242));
 }
 
+/* ---- Data as of ------------------------------------------------------------------------- */
+
+static gboolean
+kiosk_has_snapshot (WkKiosk *kiosk)
+{
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  while (wk_kiosk_get_snapshot (kiosk) == NULL && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  return wk_kiosk_get_snapshot (kiosk) != NULL;
+}
+
+/* "Data as of" warns once the data is older than the threshold — unless the daemon is
+ * online and has had no message since the snapshot shown (a quiet ward's data is old but
+ * current). */
+static void
+test_stale (void)
+{
+  g_autofree char *dir = wk_test_scratch_path ("kiosk");
+  g_autofree char *key = g_build_filename (dir, "wardkeep.key", NULL);
+  g_autofree char *snapshots = g_build_filename (dir, "snapshots", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WkKeys) keys = NULL;
+  g_autoptr (WkStore) store = NULL;
+  g_autoptr (WkModel) model = wk_test_ward_new (4);
+  g_autoptr (WkSnapshotInfo) info = NULL;
+  g_autoptr (WkKiosk) kiosk = NULL;
+  WkStoreOptions options;
+  WkKioskStatus *status;
+  gint64         at;
+
+  g_assert_cmpint (g_mkdir_with_parents (snapshots, 0700), ==, 0);
+  g_unsetenv ("CREDENTIALS_DIRECTORY");
+  g_assert_true (wk_keys_create_file (key, &error));
+  keys = wk_keys_load (key, &error);
+  g_assert_no_error (error);
+  wk_store_options_init (&options);
+  options.ward_id = WK_TEST_WARD;
+  store = wk_store_new (snapshots, keys, &options, &error);
+  g_assert_no_error (error);
+  info = wk_store_write (store, model, &error);
+  g_assert_no_error (error);
+  text = g_strdup_printf ("[ward]\nid = 7A\n[keys]\nfile = %s\n[snapshot]\ndirectory = %s\n"
+                          "[daemon]\ncontrol-socket = %s/none\n"
+                          "[kiosk]\nstate-directory = %s/state\nstale-data-warning = 1min\n",
+                          key, snapshots, dir, dir);
+  kiosk = wk_kiosk_new (wk_config_load_from_data (text, -1, "stale.conf", &error), &error);
+  g_assert_no_error (error);
+  wk_kiosk_start (kiosk);
+  g_assert_true (kiosk_has_snapshot (kiosk));
+  at = wk_kiosk_snapshot_get_created_at (wk_kiosk_get_snapshot (kiosk));
+  g_assert_cmpint (at, ==, info->created_at);
+
+  /* No daemon: the age alone. */
+  g_assert_false (wk_kiosk_get_status (kiosk)->daemon);
+  g_assert_false (wk_kiosk_is_data_stale (kiosk, at + 60));
+  g_assert_true (wk_kiosk_is_data_stale (kiosk, at + 61));
+
+  /* The daemon online, no message since this snapshot: old but current. */
+  status = wk_kiosk_status_new_offline (NULL);
+  status->daemon = TRUE;
+  status->mode = WK_KIOSK_MODE_ONLINE;
+  status->snapshot_seq = info->seq;
+  status->feed_last_message_at = at - 5;
+  _wk_kiosk_set_status (kiosk, wk_kiosk_status_copy (status));
+  g_assert_false (wk_kiosk_is_data_stale (kiosk, at + 3600));
+
+  /* A message came after it (the kiosk has not got the newer snapshot), or the ward is
+   * in downtime: old is old. */
+  status->feed_last_message_at = at + 10;
+  _wk_kiosk_set_status (kiosk, wk_kiosk_status_copy (status));
+  g_assert_true (wk_kiosk_is_data_stale (kiosk, at + 3600));
+  status->feed_last_message_at = at - 5;
+  status->mode = WK_KIOSK_MODE_DOWNTIME;
+  _wk_kiosk_set_status (kiosk, wk_kiosk_status_copy (status));
+  g_assert_true (wk_kiosk_is_data_stale (kiosk, at + 3600));
+  g_assert_false (wk_kiosk_is_data_stale (kiosk, at + 59));
+  wk_kiosk_status_free (status);
+}
+
 /* ---- Words ------------------------------------------------------------------------------- */
 
 static void
@@ -556,5 +638,6 @@ main (int argc, char **argv)
   g_test_add_func ("/kiosk/snapshot/census", test_snapshot_census);
   g_test_add_func ("/kiosk/snapshot/record", test_snapshot_record);
   g_test_add_func ("/kiosk/format", test_format);
+  g_test_add_func ("/kiosk/stale", test_stale);
   return g_test_run ();
 }

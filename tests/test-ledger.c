@@ -591,6 +591,11 @@ test_older_snapshot (Fixture *f, gconstpointer data)
   gsize   size;
 
   g_assert_cmpint (sqlite3_exec (_wk_model_get_db (f->model),
+                                 /* Schema 4 (reconciliation), then 3. */
+                                 "DROP TABLE paper_export; DROP TABLE reconcile_signoff; "
+                                 "DROP TABLE reconcile_audit; DROP TABLE paper_entry; "
+                                 "DROP TABLE paper_order; DROP TABLE paper_page; "
+                                 "DROP TABLE paper_chart; "
                                  "DROP TABLE print_job; DROP TABLE printed_page_order; "
                                  "DROP TABLE printed_page; DROP TABLE printed_document; "
                                  "DROP TABLE print_request; DROP TABLE episode; "

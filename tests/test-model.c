@@ -12,6 +12,7 @@
 #include "wk-test-util.h"
 #include "wk-ward.h"
 
+#include <gio/gio.h>
 #include <sqlite3.h>
 #include <string.h>
 
@@ -252,11 +253,25 @@ spoil_sex (WkPatient *p)
 }
 
 static void
+spoil_arrival (WkPatient *p)
+{
+  p->arrival = 7;
+  p->arrived_at = 1767225600;
+}
+
+static void
+spoil_arrival_time (WkPatient *p)
+{
+  p->arrival = WK_ARRIVAL_TRANSFER;
+}
+
+static void
 test_patient_invalid (void)
 {
   const Spoil spoils[]
       = { spoil_check_digit,  spoil_identifiers,  spoil_family_name, spoil_birth_date,
-          spoil_birth_format, spoil_future_birth, spoil_weight,      spoil_sex };
+          spoil_birth_format, spoil_future_birth, spoil_weight,      spoil_sex,
+          spoil_arrival,      spoil_arrival_time };
   g_autoptr (WkModel) model = wk_test_model_new_ward ("7A", 2);
 
   for (gsize i = 0; i < G_N_ELEMENTS (spoils); i++)
@@ -866,6 +881,173 @@ test_serialize_refusals (void)
   g_assert_nonnull (strstr (error->message, "99"));
 }
 
+/* Steps one SQL statement on the model's database; returns SQLite's extended code. */
+static int
+raw_sql (WkModel *model, const char *sql)
+{
+  sqlite3_stmt *stmt = NULL;
+  int           rc = sqlite3_prepare_v2 (_wk_model_get_db (model), sql, -1, &stmt, NULL);
+
+  if (rc == SQLITE_OK)
+    {
+      rc = sqlite3_step (stmt);
+      if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        rc = sqlite3_extended_errcode (_wk_model_get_db (model));
+    }
+  sqlite3_finalize (stmt);
+  return rc;
+}
+
+/* How many temporary b-trees (OpenEphemeral) the statement builds each time it runs. */
+static guint
+count_temporary_tables (WkModel *model, const char *sql)
+{
+  g_autofree char *explain = g_strconcat ("EXPLAIN ", sql, NULL);
+  sqlite3_stmt    *stmt = NULL;
+  guint            n = 0;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (_wk_model_get_db (model), explain, -1, &stmt, NULL), ==,
+                   SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    n += g_strcmp0 ((const char *)sqlite3_column_text (stmt, 1), "OpenEphemeral") == 0;
+  sqlite3_finalize (stmt);
+  return n;
+}
+
+/* Schema 3 rewrote the coded-value checks (x IN (...) as x = ... OR ...): the same rules,
+ * also on a model migrated from schema 2, and no temporary table on any write. */
+static void
+test_value_checks (void)
+{
+  static const char *const tables[]
+      = { "ward", "bed", "patient", "allergy", "med_order", "administration", "feed_message" };
+
+  static const struct
+  {
+    const char *set, *bad, *good;
+  } rules[] = {
+    { "UPDATE patient SET sex = '%s'", "unknow", "other" },
+    { "UPDATE patient SET allergy_status = '%s'", "none", "none-known" },
+    { "UPDATE patient SET stay = '%s'", "gone", "discharged" },
+    { "UPDATE allergy SET category = '%s'", "drugs", "food" },
+    { "UPDATE allergy SET severity = '%s'", "fatal", "severe" },
+    { "UPDATE med_order SET kind = '%s'", "stat", "once" },
+    { "UPDATE med_order SET status = '%s'", "stopped", "held" },
+    { "UPDATE med_order SET order_control = '%s'", "SC", "RL" },
+    { "UPDATE feed_message SET ack_code = '%s'", "CA", "AE" },
+  };
+
+  g_autoptr (GError) error = NULL;
+  sqlite3      *old = NULL;
+  guint8       *image;
+  sqlite3_int64 size = 0;
+  g_autoptr (WkModel) model = NULL;
+
+  /* A model at schema 2, as an older wardkeep wrote it, with a row in each table. */
+  g_assert_cmpint (sqlite3_open (":memory:", &old), ==, SQLITE_OK);
+  for (int i = 1; i <= 2; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/org/wardkeep/snapshot/schema/%04d-%s.sql", i,
+                                               i == 1 ? "ward-model" : "feed");
+      g_autoptr (GBytes) sql = g_resources_lookup_data (path, 0, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (sqlite3_exec (old, g_bytes_get_data (sql, NULL), NULL, NULL, NULL), ==,
+                       SQLITE_OK);
+    }
+  g_assert_cmpint (
+      sqlite3_exec (old,
+                    "PRAGMA user_version = 2;"
+                    "INSERT INTO ward VALUES ('7A', 'Ward 7A');"
+                    "INSERT INTO patient (id, nhs_number, family_name, updated_at) "
+                    "VALUES (1, '9990000018', 'Tester', 1);"
+                    "INSERT INTO allergy (patient_id, substance) VALUES (1, 'Penicillin');"
+                    "INSERT INTO med_order (patient_id, placer_id, version, kind, drug, dose, "
+                    "dose_unit, route, admin_times, start_at, order_control) VALUES (1, 'RX1', 1, "
+                    "'regular', 'Paracetamol', 1000, 'mg', 'oral', '08:00', 1, 'NW');"
+                    "INSERT INTO feed_message VALUES ('C1', '0123456789abcdef0123456789abcdef', "
+                    "'AA', NULL, 1);",
+                    NULL, NULL, NULL),
+      ==, SQLITE_OK);
+  image = sqlite3_serialize (old, "main", &size, 0);
+  sqlite3_close (old);
+  model = wk_model_new_from_serialized (image, size, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (wk_model_get_schema_version (model), ==, WK_MODEL_SCHEMA_VERSION);
+  g_assert_cmpuint (count_rows (model, "med_order"), ==, 1);
+  {
+    sqlite3_stmt *check = NULL;
+
+    g_assert_cmpint (
+        sqlite3_prepare_v2 (_wk_model_get_db (model), "PRAGMA integrity_check", -1, &check, NULL),
+        ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_step (check), ==, SQLITE_ROW);
+    g_assert_cmpstr ((const char *)sqlite3_column_text (check, 0), ==, "ok");
+    sqlite3_finalize (check);
+  }
+
+  for (gsize i = 0; i < G_N_ELEMENTS (rules); i++)
+    {
+      g_autofree char *bad = g_strdup_printf (rules[i].set, rules[i].bad);
+      g_autofree char *good = g_strdup_printf (rules[i].set, rules[i].good);
+
+      g_test_message ("%s", bad);
+      g_assert_cmpint (raw_sql (model, bad), ==, SQLITE_CONSTRAINT_CHECK);
+      g_assert_cmpint (raw_sql (model, good), ==, SQLITE_DONE);
+    }
+  /* NULL passes as before where the column takes it. */
+  g_assert_cmpint (raw_sql (model, "UPDATE med_order SET order_control = NULL"), ==, SQLITE_DONE);
+  for (gsize i = 0; i < G_N_ELEMENTS (tables); i++)
+    {
+      g_autofree char *insert = g_strdup_printf ("INSERT INTO %s DEFAULT VALUES", tables[i]);
+
+      g_assert_cmpuint (count_temporary_tables (model, insert), ==, 0);
+    }
+}
+
+/* Whether a patient's orders may be missing (arrived from a ward not kept) is kept with
+ * the patient, and survives a merge. */
+static void
+test_patient_arrival (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (WkModel) model = wk_test_model_new_ward ("7A", 2);
+  g_autoptr (WkPatient) arrived = wk_test_patient_new (1);
+  g_autoptr (WkPatient) other = wk_test_patient_new (2);
+  g_autoptr (WkPatient) loaded = NULL;
+
+  g_assert_false (wk_patient_orders_may_be_missing (other));
+  arrived->arrival = WK_ARRIVAL_TRANSFER;
+  arrived->arrived_at = 1767225600;
+  arrived->arrived_from = g_strdup ("8B");
+  g_assert_true (wk_patient_insert (model, arrived, &error));
+  g_assert_no_error (error);
+  loaded = wk_patient_load (model, arrived->id, &error);
+  g_assert_true (wk_patient_orders_may_be_missing (loaded));
+  g_assert_cmpint (loaded->arrival, ==, WK_ARRIVAL_TRANSFER);
+  g_assert_cmpint (loaded->arrived_at, ==, 1767225600);
+  g_assert_cmpstr (loaded->arrived_from, ==, "8B");
+  g_assert_cmpstr (wk_arrival_to_string (loaded->arrival), ==, "transfer");
+  g_clear_pointer (&loaded, wk_patient_free);
+
+  /* The survivor of a merge may miss the merged record's orders too. */
+  g_assert_true (wk_patient_insert (model, other, &error));
+  g_assert_true (wk_patient_merge (model, other->id, arrived->id, &error));
+  g_assert_no_error (error);
+  loaded = wk_patient_load (model, other->id, &error);
+  g_assert_cmpint (loaded->arrival, ==, WK_ARRIVAL_TRANSFER);
+  g_assert_cmpstr (loaded->arrived_from, ==, "8B");
+
+  /* Cleared: nothing of the arrival is kept. */
+  loaded->arrival = WK_ARRIVAL_NONE;
+  g_assert_true (wk_patient_update (model, loaded, &error));
+  g_clear_pointer (&loaded, wk_patient_free);
+  loaded = wk_patient_load (model, other->id, &error);
+  g_assert_false (wk_patient_orders_may_be_missing (loaded));
+  g_assert_cmpint (loaded->arrived_at, ==, 0);
+  g_assert_null (loaded->arrived_from);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -877,6 +1059,7 @@ main (int argc, char **argv)
   g_test_add_func ("/model/bed/closed", test_closed_bed);
   g_test_add_func ("/model/patient/round-trip", test_patient_round_trip);
   g_test_add_func ("/model/patient/invalid", test_patient_invalid);
+  g_test_add_func ("/model/patient/arrival", test_patient_arrival);
   g_test_add_func ("/model/patient/unique-identifiers", test_patient_unique_identifiers);
   g_test_add_func ("/model/patient/one-per-bed", test_one_patient_per_bed);
   g_test_add_func ("/model/allergy/status", test_allergy_status);
@@ -886,6 +1069,7 @@ main (int argc, char **argv)
   g_test_add_func ("/model/transaction/all-or-nothing", test_transaction);
   g_test_add_func ("/model/serialize/round-trip", test_serialize_round_trip);
   g_test_add_func ("/model/serialize/refusals", test_serialize_refusals);
+  g_test_add_func ("/model/schema/value-checks", test_value_checks);
 
   return g_test_run ();
 }

@@ -179,7 +179,7 @@ received_names (WkTestPrinter *printer)
 static void
 test_ward (Fixture *f, gconstpointer data)
 {
-  g_autoptr (WkSnapshotInfo) info = write_snapshot (f);
+  g_autoptr (WkSnapshotInfo) info G_GNUC_UNUSED = write_snapshot (f);
   g_autoptr (WkPrintRun) run = new_run (f, WK_LEDGER_WHAT_WARD, 0);
   g_autoptr (WkLedgerRequest) request = wk_ledger_request_new (WK_LEDGER_WHAT_WARD, "Sister Test");
   g_autoptr (GPtrArray) names = NULL;
@@ -352,8 +352,8 @@ test_first_printer_and_failover (Fixture *f, gconstpointer data)
 static void
 test_chart_drill_resume (Fixture *f, gconstpointer data)
 {
-  g_autoptr (WkSnapshotInfo) info = write_snapshot (f);
-  gint64 patient = wk_print_find_patient (f->model, "7A", "BAY1-2", NULL);
+  g_autoptr (WkSnapshotInfo) info G_GNUC_UNUSED = write_snapshot (f);
+  gint64                          patient = wk_print_find_patient (f->model, "7A", "BAY1-2", NULL);
   g_autoptr (WkPrintRun) chart = new_run (f, WK_LEDGER_WHAT_CHART, patient);
   g_autoptr (WkPrintRun) resumed = NULL;
   g_autoptr (WkChartPayload) payload = NULL;

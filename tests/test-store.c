@@ -1024,7 +1024,7 @@ mount_small_tmpfs (const char *dir, char **why)
   if (g_mkdir_with_parents (dir, 0700) != 0)
     return FALSE;
   if (unshare (CLONE_NEWNS) != 0 || mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0
-      || mount ("tmpfs", dir, "tmpfs", 0, "size=1m,mode=0750") != 0)
+      || mount ("tmpfs", dir, "tmpfs", 0, "size=2m,mode=0750") != 0)
     {
       *why = g_strdup (g_strerror (errno));
       return FALSE;
@@ -1042,7 +1042,7 @@ test_disk_full_tmpfs (void)
 
       if (mount_small_tmpfs (dir, &why))
         {
-          g_test_message ("a 1 MiB tmpfs is mounted on %s", dir);
+          g_test_message ("a 2 MiB tmpfs is mounted on %s", dir);
           check_disk_full (dir, TRUE);
         }
       else

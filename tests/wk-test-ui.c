@@ -341,14 +341,26 @@ wk_test_ui_screenshot (GtkWidget *window, const char *what)
   g_autofree char *name = g_strdup_printf ("kiosk-%s-%dx%d.png", what, screen_width, screen_height);
   g_autofree char *path = g_build_filename (dir, name, NULL);
   g_autoptr (GdkPaintable) paintable = gtk_widget_paintable_new (window);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
   g_autoptr (GskRenderNode) node = NULL;
   g_autoptr (GdkTexture) texture = NULL;
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
 
   wk_test_ui_spin (0.3);
   g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
+  /* The paintable gives what the last frame drew: a window changed since has none until
+   * it is drawn again (slow under the sanitizers). */
+  for (;;)
+    {
+      GtkSnapshot *snapshot = gtk_snapshot_new ();
+
+      gdk_paintable_snapshot (paintable, snapshot, width, height);
+      node = gtk_snapshot_free_to_node (snapshot);
+      if (node != NULL || g_get_monotonic_time () > deadline)
+        break;
+      gtk_widget_queue_draw (window);
+      gtk_test_widget_wait_for_draw (window);
+      wk_test_ui_spin (0.1);
+    }
   g_assert_nonnull (node);
   texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
                                          &GRAPHENE_RECT_INIT (0, 0, width, height));

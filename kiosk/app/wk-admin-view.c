@@ -31,6 +31,7 @@ struct _WkAdminView
   GtkWidget *reason_entry;
   GtkWidget *who_entry;
   GtkLabel  *message_label;
+  GtkLabel  *summary_label;
   WkPinPad  *pad;
 };
 
@@ -44,9 +45,44 @@ set_message (WkAdminView *self, const char *message)
   gtk_label_set_text (self->message_label, message != NULL ? message : "");
 }
 
-/* Offers what the ward's mode allows, and picks the likely one. */
+static GtkWidget *
+chosen_button (WkAdminView *self)
+{
+  GtkWidget *buttons[]
+      = { self->declare_button, self->end_button, self->drill_button, self->stop_button };
+
+  for (guint i = 0; i < G_N_ELEMENTS (buttons); i++)
+    if (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (buttons[i])))
+      return buttons[i];
+  return NULL;
+}
+
+/* Says in words what OK will do: nobody declares a real downtime meaning a drill. */
 static void
-update_choices (WkAdminView *self)
+update_summary (WkAdminView *self)
+{
+  GtkWidget       *chosen = chosen_button (self);
+  g_autofree char *text = NULL;
+
+  if (chosen == NULL || !gtk_widget_get_sensitive (chosen))
+    text = g_strdup (_ ("Choose what to do."));
+  else if (chosen == self->drill_button)
+    text = g_strdup_printf (
+        _ ("OK will START A DRILL (%s). Nothing is declared for real."),
+        gtk_string_object_get_string (GTK_STRING_OBJECT (
+            gtk_drop_down_get_selected_item (GTK_DROP_DOWN (self->scenario_dropdown)))));
+  else
+    text = g_strdup_printf (_ ("OK will: %s"), gtk_button_get_label (GTK_BUTTON (chosen)));
+  gtk_label_set_text (self->summary_label, text);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->pad),
+                            chosen != NULL && gtk_widget_get_sensitive (chosen));
+}
+
+/* Offers what the ward's mode allows. The choice is made once when the screen opens
+ * (@pick); a status change later only takes away a choice that no longer makes sense,
+ * never swaps the one staff made for another. */
+static void
+update_choices (WkAdminView *self, gboolean pick)
 {
   WkKioskStatus *status = wk_kiosk_get_status (self->kiosk);
   gboolean       online
@@ -54,7 +90,8 @@ update_choices (WkAdminView *self)
         && (status->mode == WK_KIOSK_MODE_ONLINE || status->mode == WK_KIOSK_MODE_SUSPECT);
   gboolean declared = status->daemon && status->mode == WK_KIOSK_MODE_DOWNTIME
                       && g_strcmp0 (status->episode_kind, "manual") == 0;
-  gboolean drill = status->daemon && status->mode == WK_KIOSK_MODE_DRILL;
+  gboolean   drill = status->daemon && status->mode == WK_KIOSK_MODE_DRILL;
+  GtkWidget *chosen;
 
   gtk_widget_set_sensitive (self->declare_button,
                             status->daemon && status->mode != WK_KIOSK_MODE_DOWNTIME && !drill);
@@ -62,27 +99,45 @@ update_choices (WkAdminView *self)
   gtk_widget_set_sensitive (self->drill_button, online && status->mode == WK_KIOSK_MODE_ONLINE);
   gtk_widget_set_sensitive (self->scenario_dropdown, online);
   gtk_widget_set_sensitive (self->stop_button, drill);
-  if (drill)
-    gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->stop_button), TRUE);
-  else if (declared)
-    gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->end_button), TRUE);
-  else
-    gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->declare_button), TRUE);
+  chosen = chosen_button (self);
+  if (pick || (chosen != NULL && !gtk_widget_get_sensitive (chosen)))
+    {
+      GtkWidget *buttons[]
+          = { self->declare_button, self->end_button, self->drill_button, self->stop_button };
+
+      for (guint i = 0; i < G_N_ELEMENTS (buttons); i++)
+        gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (buttons[i]), FALSE);
+      if (drill)
+        gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->stop_button), TRUE);
+      else if (declared)
+        gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (self->end_button), TRUE);
+    }
   if (!status->daemon)
     set_message (self, _ ("The wardkeep service is not running: downtime and drills are run by "
                           "it. Call IT."));
+  update_summary (self);
+}
+
+static void
+status_changed_cb (WkAdminView *self)
+{
+  update_choices (self, FALSE);
 }
 
 static const char *
 chosen_method (WkAdminView *self)
 {
-  if (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->end_button)))
+  GtkWidget *chosen = chosen_button (self);
+
+  if (chosen == self->declare_button)
+    return "downtime.declare";
+  if (chosen == self->end_button)
     return "downtime.end";
-  if (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->drill_button)))
+  if (chosen == self->drill_button)
     return "drill.start";
-  if (gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->stop_button)))
+  if (chosen == self->stop_button)
     return "drill.stop";
-  return "downtime.declare";
+  return NULL;
 }
 
 static void
@@ -103,7 +158,7 @@ done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
     {
       set_message (self, answer);
       gtk_editable_set_text (GTK_EDITABLE (self->reason_entry), "");
-      update_choices (self);
+      update_choices (self, TRUE);
       set_message (self, answer);
       return;
     }
@@ -147,6 +202,11 @@ pad_activate_cb (WkPinPad *pad, WkAdminView *self)
 
   if (self->busy || self->kiosk == NULL)
     return;
+  if (method == NULL)
+    {
+      set_message (self, _ ("Choose what to do first."));
+      return;
+    }
   self->busy = TRUE;
   gtk_widget_set_sensitive (GTK_WIDGET (self->pad), FALSE);
   set_message (self, _ ("Checking…"));
@@ -169,9 +229,9 @@ wk_admin_view_set_kiosk (WkAdminView *self, WkKiosk *kiosk)
   g_return_if_fail (self->kiosk == NULL);
 
   self->kiosk = g_object_ref (kiosk);
-  g_signal_connect_object (kiosk, "notify::status", G_CALLBACK (update_choices), self,
+  g_signal_connect_object (kiosk, "notify::status", G_CALLBACK (status_changed_cb), self,
                            G_CONNECT_SWAPPED);
-  update_choices (self);
+  update_choices (self, TRUE);
 }
 
 /**
@@ -193,7 +253,7 @@ wk_admin_view_reset (WkAdminView *self)
   gtk_editable_set_text (GTK_EDITABLE (self->who_entry), who != NULL ? who : "");
   set_message (self, NULL);
   if (self->kiosk != NULL)
-    update_choices (self);
+    update_choices (self, TRUE);
   gtk_widget_grab_focus (self->reason_entry);
 }
 
@@ -246,6 +306,7 @@ wk_admin_view_class_init (WkAdminViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, WkAdminView, reason_entry);
   gtk_widget_class_bind_template_child (widget_class, WkAdminView, who_entry);
   gtk_widget_class_bind_template_child (widget_class, WkAdminView, message_label);
+  gtk_widget_class_bind_template_child (widget_class, WkAdminView, summary_label);
   gtk_widget_class_bind_template_child (widget_class, WkAdminView, pad);
 }
 
@@ -256,4 +317,10 @@ wk_admin_view_init (WkAdminView *self)
   self->cancellable = g_cancellable_new ();
   wk_pin_pad_set_prefix (self->pad, "admin");
   g_signal_connect (self->pad, "activate", G_CALLBACK (pad_activate_cb), self);
+  g_signal_connect_swapped (self->declare_button, "toggled", G_CALLBACK (update_summary), self);
+  g_signal_connect_swapped (self->end_button, "toggled", G_CALLBACK (update_summary), self);
+  g_signal_connect_swapped (self->drill_button, "toggled", G_CALLBACK (update_summary), self);
+  g_signal_connect_swapped (self->stop_button, "toggled", G_CALLBACK (update_summary), self);
+  g_signal_connect_swapped (self->scenario_dropdown, "notify::selected",
+                            G_CALLBACK (update_summary), self);
 }

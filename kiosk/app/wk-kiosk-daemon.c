@@ -265,9 +265,10 @@ disconnected_cb (WkControlClient *client, const char *reason, WkKiosk *self)
 static void
 first_connect_cb (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  g_autoptr (WkKiosk) self = user_data;
   g_autoptr (GError) error = NULL;
 
+  /* The reference taken for the call only kept the kiosk alive until now. */
+  g_object_unref (user_data);
   if (!wk_control_client_connect_finish (WK_CONTROL_CLIENT (source), result, &error)
       && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_message ("The daemon does not answer at %s (%s): trying again every %d s",

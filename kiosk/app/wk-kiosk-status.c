@@ -339,6 +339,6 @@ wk_kiosk_status_new_from_json (JsonNode *node, GError **error)
       = list != NULL ? json_array_get_length (list) : get_int (print, "documents");
   status->print_completed = get_int (print, "completed");
   status->print_failed = get_int (print, "failed");
-  status->print_finished = get_string (print, "finished_at") != NULL;
+  status->print_finished = get_bool (print, "finished", get_string (print, "finished_at") != NULL);
   return g_steal_pointer (&status);
 }

@@ -19,6 +19,7 @@
 #include "wk-patient-view.h"
 #include "wk-preview-view.h"
 #include "wk-print-view.h"
+#include "wk-reconcile-view.h"
 #include "wk-status-banner.h"
 #include "wk-unlock-view.h"
 
@@ -44,23 +45,24 @@ struct _WkKioskWindow
   guint         compact_id;
   gboolean      busy;
 
-  WkStatusBanner *banner;
-  GtkWidget      *toolbar;
-  GtkLabel       *ward_label;
-  GtkLabel       *who_label;
-  GtkWidget      *search_entry;
-  GtkWidget      *spacer;
-  GtkWidget      *print_button;
-  GtkWidget      *admin_button;
-  GtkWidget      *lock_button;
-  GtkWidget      *unlock_button;
-  GtkStack       *stack;
-  WkCensusView   *census_view;
-  WkPatientView  *patient_view;
-  WkPreviewView  *preview_view;
-  WkPrintView    *print_view;
-  WkUnlockView   *unlock_view;
-  WkAdminView    *admin_view;
+  WkStatusBanner  *banner;
+  GtkWidget       *toolbar;
+  GtkLabel        *ward_label;
+  GtkLabel        *who_label;
+  GtkWidget       *search_entry;
+  GtkWidget       *spacer;
+  GtkWidget       *print_button;
+  GtkWidget       *admin_button;
+  GtkWidget       *lock_button;
+  GtkWidget       *unlock_button;
+  GtkStack        *stack;
+  WkCensusView    *census_view;
+  WkPatientView   *patient_view;
+  WkPreviewView   *preview_view;
+  WkPrintView     *print_view;
+  WkUnlockView    *unlock_view;
+  WkAdminView     *admin_view;
+  WkReconcileView *reconcile_view;
 };
 
 G_DEFINE_FINAL_TYPE (WkKioskWindow, wk_kiosk_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -205,6 +207,7 @@ update_actions (WkKioskWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "kiosk.unlock", locked);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "kiosk.lock", !locked);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "kiosk.print-menu", !locked);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "kiosk.reconcile", !locked);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "kiosk.admin",
                                  !locked && wk_kiosk_has_pin (self->kiosk, WK_PIN_ADMIN));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "kiosk.print-ward",
@@ -468,6 +471,15 @@ print_menu_action (GtkWidget *widget, const char *name, GVariant *parameter)
 }
 
 static void
+reconcile_action (GtkWidget *widget, const char *name, GVariant *parameter)
+{
+  WkKioskWindow *self = WK_KIOSK_WINDOW (widget);
+
+  show_page (self, "reconcile");
+  wk_reconcile_view_refresh (self->reconcile_view);
+}
+
+static void
 admin_action (GtkWidget *widget, const char *name, GVariant *parameter)
 {
   WkKioskWindow *self = WK_KIOSK_WINDOW (widget);
@@ -705,6 +717,7 @@ wk_kiosk_window_new (GtkApplication *application, WkKiosk *kiosk, gboolean kiosk
   wk_print_view_set_kiosk (self->print_view, kiosk);
   wk_unlock_view_set_kiosk (self->unlock_view, kiosk);
   wk_admin_view_set_kiosk (self->admin_view, kiosk);
+  wk_reconcile_view_set_kiosk (self->reconcile_view, kiosk);
   g_signal_connect_object (kiosk, "notify::snapshot", G_CALLBACK (snapshot_changed_cb), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (kiosk, "notify::locked", G_CALLBACK (locked_changed_cb), self,
@@ -769,6 +782,7 @@ wk_kiosk_window_class_init (WkKioskWindowClass *klass)
   g_type_ensure (WK_TYPE_PRINT_VIEW);
   g_type_ensure (WK_TYPE_UNLOCK_VIEW);
   g_type_ensure (WK_TYPE_ADMIN_VIEW);
+  g_type_ensure (WK_TYPE_RECONCILE_VIEW);
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/wardkeep/Kiosk/wk-kiosk-window.ui");
   gtk_widget_class_bind_template_child (widget_class, WkKioskWindow, banner);
@@ -788,6 +802,7 @@ wk_kiosk_window_class_init (WkKioskWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, WkKioskWindow, print_view);
   gtk_widget_class_bind_template_child (widget_class, WkKioskWindow, unlock_view);
   gtk_widget_class_bind_template_child (widget_class, WkKioskWindow, admin_view);
+  gtk_widget_class_bind_template_child (widget_class, WkKioskWindow, reconcile_view);
 
   gtk_widget_class_install_action (widget_class, "kiosk.census", NULL, census_action);
   gtk_widget_class_install_action (widget_class, "kiosk.back", NULL, back_action);
@@ -795,6 +810,7 @@ wk_kiosk_window_class_init (WkKioskWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "kiosk.unlock", NULL, unlock_action);
   gtk_widget_class_install_action (widget_class, "kiosk.print-menu", NULL, print_menu_action);
   gtk_widget_class_install_action (widget_class, "kiosk.admin", NULL, admin_action);
+  gtk_widget_class_install_action (widget_class, "kiosk.reconcile", NULL, reconcile_action);
   gtk_widget_class_install_action (widget_class, "kiosk.preview", NULL, preview_action);
   gtk_widget_class_install_action (widget_class, "kiosk.print-chart", NULL, print_chart_action);
   gtk_widget_class_install_action (widget_class, "kiosk.print-ward", NULL, print_ward_action);

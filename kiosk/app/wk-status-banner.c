@@ -119,14 +119,7 @@ build_details (WkStatusBanner *self, const WkKioskStatus *status, gint64 now)
 
       append (text, part);
     }
-  if (status->daemon && status->mode != WK_KIOSK_MODE_ONLINE)
-    append (text, status->reason);
-  if (status->mode == WK_KIOSK_MODE_DRILL && status->drill_scenario != NULL)
-    {
-      g_autofree char *part = g_strdup_printf (_ ("Drill scenario: %s"), status->drill_scenario);
-
-      append (text, part);
-    }
+  /* Most important first: printing, printers that need someone, then why. */
   if (on_paper && status->print_documents > 0 && !status->print_finished)
     {
       g_autofree char *part
@@ -146,18 +139,24 @@ build_details (WkStatusBanner *self, const WkKioskStatus *status, gint64 now)
 
       append (text, part);
     }
-
-  /* The printers in words, problems first; a healthy printer is named when on paper. */
   for (guint i = 0; status->printers != NULL && i < status->printers->len; i++)
     {
       WkKioskPrinter  *printer = status->printers->pdata[i];
       g_autofree char *part = NULL;
 
-      if (printer->summary == NULL || (!printer->problem && !on_paper))
+      if (printer->summary == NULL || !printer->problem)
         continue;
       part = g_strdup_printf (_ ("Printer %s: %s"), printer->name, printer->summary);
       append (text, part);
     }
+  if (status->mode == WK_KIOSK_MODE_DRILL && status->drill_scenario != NULL)
+    {
+      g_autofree char *part = g_strdup_printf (_ ("Drill scenario: %s"), status->drill_scenario);
+
+      append (text, part);
+    }
+  if (status->daemon && status->mode != WK_KIOSK_MODE_ONLINE)
+    append (text, status->reason);
 
   if (status->daemon)
     {
@@ -182,7 +181,8 @@ build_details (WkStatusBanner *self, const WkKioskStatus *status, gint64 now)
 
           append (text, part);
         }
-      for (guint i = 0; status->warnings != NULL && status->warnings[i] != NULL; i++)
+      /* On paper the reason says what the probes' warnings would. */
+      for (guint i = 0; !on_paper && status->warnings != NULL && status->warnings[i] != NULL; i++)
         append (text, status->warnings[i]);
     }
   else if (snapshot != NULL)

@@ -36,6 +36,9 @@ static const WkCliCommand commands[] = {
   { "demo", "[--for SECONDS] [--broadway] [--dir DIR]",
     "run wardkeep on a simulated ward, with a printer and the kiosk, and stage an outage",
     wk_cli_demo },
+  { "reconcile", "scan|status|show|enter|report|signoff|export [--config FILE]",
+    "after a downtime: scan returned charts, key in doses, report, sign off, export",
+    wk_cli_reconcile },
 };
 
 /* A command's summary, wrapped under it at column 22 (help2man makes the man page of it). */

@@ -241,6 +241,8 @@ port_answers (gpointer data)
   g_autoptr (GSocketConnection) connection = NULL;
 
   g_socket_client_set_timeout (client, 1);
+  /* Loopback: never through a proxy (whose settings may not even be readable). */
+  g_socket_client_set_enable_proxy (client, FALSE);
   connection = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
   return connection != NULL;
 }
@@ -595,7 +597,9 @@ static gboolean
 start_kiosk (Demo *demo, GError **error)
 {
   g_autofree char *kiosk = find_program ("wardkeep-kiosk", "kiosk/app");
-  gboolean         display = g_getenv ("DISPLAY") != NULL || g_getenv ("WAYLAND_DISPLAY") != NULL;
+  const char      *x11 = g_getenv ("DISPLAY");
+  const char      *wayland = g_getenv ("WAYLAND_DISPLAY");
+  gboolean         display = (x11 != NULL && *x11 != '\0') || (wayland != NULL && *wayland != '\0');
   g_autofree char *runtime_env = g_strdup_printf ("XDG_RUNTIME_DIR=%s", demo->run_dir);
 
   if (kiosk == NULL)
@@ -804,7 +808,7 @@ wk_cli_demo (int argc, char **argv)
       "DIR" },
     { "beds", 0, 0, G_OPTION_ARG_INT, &demo.beds, "Beds on the ward (default 30)", "N" },
     { "rate", 0, 0, G_OPTION_ARG_DOUBLE, &demo.rate,
-      "HL7 messages per second from the simulator (default 5)", "N" },
+      "HL7 messages per second from the simulator (default 10)", "N" },
     { NULL },
   };
   GOptionContext *context = g_option_context_new (NULL);

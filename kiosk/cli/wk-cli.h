@@ -42,6 +42,7 @@ int wk_cli_downtime (int argc, char **argv);
 int wk_cli_printers (int argc, char **argv);
 int wk_cli_kiosk (int argc, char **argv);
 int wk_cli_demo (int argc, char **argv);
+int wk_cli_reconcile (int argc, char **argv);
 
 gboolean  wk_cli_parse (GOptionContext *context, int *argc, char ***argv);
 WkConfig *wk_cli_load_config (const char *path);

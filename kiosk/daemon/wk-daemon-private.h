@@ -12,6 +12,7 @@
 #include "wk-monitor.h"
 #include "wk-print-run.h"
 #include "wk-printer.h"
+#include "wk-reconcile-service.h"
 #include "wk-snapshot-writer.h"
 #include "wk-store.h"
 
@@ -69,6 +70,10 @@ struct _WkDaemon
   WkFeed         *feed;
   WkMllpListener *listener;
   char           *feed_problem;
+
+  /* Reconciliation after a downtime: reconcile.* on the control socket. */
+  WkReconcile        *reconcile;
+  WkReconcileService *reconcile_service;
 
   WkMonitor  *monitor;
   GHashTable *open_episodes; /* episode ids recorded in the ledger and not ended */

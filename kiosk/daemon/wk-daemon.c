@@ -965,6 +965,25 @@ lock_state (WkDaemon *self, const char *dir, GError **error)
   return TRUE;
 }
 
+/* Reconciliation after a downtime (README "After the outage"): the reconcile.* methods. A
+ * setting that keeps it from working turns it off with a warning; printing goes on. */
+static void
+start_reconcile (WkDaemon *self)
+{
+  g_autoptr (GError) error = NULL;
+  WkReconcileSettings *settings = wk_reconcile_settings_new (self->config, self->keys, &error);
+
+  if (settings != NULL)
+    self->reconcile = wk_reconcile_new (self->model, settings, &error);
+  if (self->reconcile == NULL)
+    {
+      g_warning ("Reconciliation is off: %s", error->message);
+      return;
+    }
+  self->reconcile_service = wk_reconcile_service_new (self->reconcile);
+  wk_reconcile_service_register (self->reconcile_service, self->control);
+}
+
 /**
  * wk_daemon_new:
  * @config: (transfer full): the configuration
@@ -1020,6 +1039,7 @@ wk_daemon_new (WkConfig *config, WkKeys *keys, GError **error)
   if (self->printers == NULL)
     return NULL;
   self->control = wk_control_server_new ();
+  start_reconcile (self);
   return g_steal_pointer (&self);
 }
 
@@ -1134,6 +1154,10 @@ wk_daemon_free (WkDaemon *self)
   g_clear_handle_id (&self->watchdog, g_source_remove);
   g_clear_pointer (&self->last_print, _wk_daemon_print_unref);
   g_clear_pointer (&self->prints, g_ptr_array_unref);
+  if (self->reconcile_service != NULL)
+    wk_reconcile_service_unregister (self->reconcile_service, self->control);
+  g_clear_pointer (&self->reconcile_service, wk_reconcile_service_free);
+  g_clear_pointer (&self->reconcile, wk_reconcile_free);
   g_clear_object (&self->control);
   g_clear_pointer (&self->listener, wk_mllp_listener_free);
   if (self->monitor != NULL)

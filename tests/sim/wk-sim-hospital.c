@@ -149,6 +149,8 @@ struct _WkSimHospital
   /* The initial load: one patient's admission and orders at a time. */
   GQueue *initial;
   guint   n_initial;
+  /* Messages made by an event and sent after it (the orders after a transfer). */
+  GQueue *pending;
 };
 
 void
@@ -167,6 +169,7 @@ sim_order_free (WkSimOrder *order)
 {
   g_ptr_array_unref (order->versions);
   g_ptr_array_unref (order->administrations);
+  g_hash_table_unref (order->seen);
   g_free (order);
 }
 
@@ -178,6 +181,8 @@ sim_patient_free (WkSimPatient *p)
   g_ptr_array_unref (p->allergies);
   g_ptr_array_unref (p->orders);
   g_free (p->consultant_code);
+  g_hash_table_unref (p->left_ward_at);
+  g_free (p->arrived_from);
   g_free (p);
 }
 
@@ -212,6 +217,7 @@ wk_sim_options_init (WkSimOptions *options)
   options->beds_per_ward = 30;
   options->start = 1772434800; /* 2026-03-02T07:00:00Z */
   options->occupancy = 0.9;
+  options->send_orders_on_transfer = TRUE;
 }
 
 static int
@@ -399,6 +405,7 @@ add_order (WkSimHospital *h, WkSimPatient *p, const Medicine *m, gint64 start)
 
   o->versions = g_ptr_array_new_with_free_func ((GDestroyNotify)wk_order_free);
   o->administrations = g_ptr_array_new_with_free_func ((GDestroyNotify)wk_administration_free);
+  o->seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_ptr_array_add (o->versions, order);
   g_ptr_array_add (p->orders, o);
   return o;
@@ -417,6 +424,7 @@ patient_new (WkSimHospital *h, gint64 admitted_at)
   p->wards = g_ptr_array_new_with_free_func (g_free);
   p->allergies = g_ptr_array_new_with_free_func ((GDestroyNotify)wk_allergy_free);
   p->orders = g_ptr_array_new_with_free_func ((GDestroyNotify)sim_order_free);
+  p->left_ward_at = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   patient->nhs_number = next_nhs_number (h);
   patient->hospital_number = g_strdup_printf ("H%02u%06u", h->options.seed % 100, p->n);
   patient->family_name = g_strdup (family_names[pick (h, G_N_ELEMENTS (family_names))]);
@@ -468,8 +476,10 @@ patient_new (WkSimHospital *h, gint64 admitted_at)
 }
 
 static void
-place (WkSimPatient *p, WkSimBed *bed)
+place (WkSimPatient *p, WkSimBed *bed, gint64 now)
 {
+  if (p->bed != NULL && (bed == NULL || bed->ward != p->bed->ward))
+    g_hash_table_insert (p->left_ward_at, g_strdup (p->bed->ward->id), GSIZE_TO_POINTER (now));
   if (p->bed != NULL)
     p->bed->occupant = NULL;
   p->bed = bed;
@@ -505,6 +515,7 @@ wk_sim_hospital_new (const WkSimOptions *options)
   h->wards = g_ptr_array_new_with_free_func ((GDestroyNotify)sim_ward_free);
   h->patients = g_ptr_array_new_with_free_func ((GDestroyNotify)sim_patient_free);
   h->initial = g_queue_new ();
+  h->pending = g_queue_new ();
   h->now = options->start;
   /* Hospitals of other seeds get other NHS numbers (the 999 range holds a million). */
   h->next_nhs = (guint)(((guint64)options->seed * 104729u) % 900000u);
@@ -528,7 +539,7 @@ wk_sim_hospital_new (const WkSimOptions *options)
           if (!chance (h, options->occupancy))
             continue;
           p = patient_new (h, options->start - 3600 - pick (h, 10 * 86400));
-          place (p, ward->beds->pdata[b]);
+          place (p, ward->beds->pdata[b], options->start);
           queue_initial (h->initial, p, NULL, "A01");
           n_orders = 3 + pick (h, 6);
           for (int i = 0; i < n_orders; i++)
@@ -589,6 +600,7 @@ wk_sim_hospital_free (WkSimHospital *hospital)
   g_rand_free (hospital->rand);
   g_time_zone_unref (hospital->zone);
   g_queue_free_full (hospital->initial, g_free);
+  g_queue_free_full (hospital->pending, (GDestroyNotify)wk_sim_event_free);
   g_free (hospital);
 }
 
@@ -896,20 +908,16 @@ route_text (const char *code)
   return strcmp (code, "PO") == 0 ? "Oral" : code;
 }
 
-static WkSimEvent *
-order_message (WkSimHospital *h, WkSimPatient *p, WkSimOrder *o, const char *control)
+/* One order group (ORC, TQ1, RXE, RXR): the order whole, as its version @order says. */
+static void
+add_order_group (WkHl7Builder *b, const WkOrder *order, const char *control)
 {
-  WkOrder *order = o->versions->pdata[o->versions->len - 1];
-  g_autoptr (WkHl7Builder) b = NULL;
-  char *control_id = NULL;
-
-  b = begin_message (h, "RDE^O11^RDE_O11", p->patient->ward_id, &control_id);
-  add_pid (b, p);
-  add_pv1 (b, p, NULL);
   wk_hl7_builder_segment (b, "ORC");
   wk_hl7_builder_field (b, 1, control);
   wk_hl7_builder_component (b, 2, 1, order->placer_id);
-  wk_hl7_builder_field_time (b, 9, h->now);
+  if (order->status == WK_ORDER_HELD)
+    wk_hl7_builder_field (b, 5, "HD");
+  wk_hl7_builder_field_time (b, 9, order->transaction_at);
   set_person (b, 12, order->prescriber);
 
   wk_hl7_builder_segment (b, "TQ1");
@@ -957,11 +965,79 @@ order_message (WkSimHospital *h, WkSimPatient *p, WkSimOrder *o, const char *con
   wk_hl7_builder_segment (b, "RXR");
   wk_hl7_builder_component (b, 1, 1, order->route);
   wk_hl7_builder_component (b, 1, 2, route_text (order->route));
+}
 
+/* A new order is seen by the kiosk of every ward the patient has been on: a kiosk follows
+ * a patient from their first arrival on its ward. */
+static void
+mark_seen (WkSimPatient *p, WkSimOrder *o, guint first_version, gboolean sent_again)
+{
+  for (guint i = 0; i < p->wards->len; i++)
+    if (!g_hash_table_contains (o->seen, p->wards->pdata[i]))
+      {
+        WkSimSeen *seen = g_new0 (WkSimSeen, 1);
+
+        seen->first_version = first_version;
+        seen->first_administration = o->administrations->len;
+        seen->sent_again = sent_again;
+        g_hash_table_insert (o->seen, g_strdup (p->wards->pdata[i]), seen);
+      }
+}
+
+/* The message sending the order's newest version, made now. */
+static WkSimEvent *
+order_message (WkSimHospital *h, WkSimPatient *p, WkSimOrder *o, const char *control)
+{
+  WkOrder *order = o->versions->pdata[o->versions->len - 1];
+  g_autoptr (WkHl7Builder) b = NULL;
+  char *control_id = NULL;
+
+  order->transaction_at = h->now;
+  if (strcmp (control, "NW") == 0)
+    mark_seen (p, o, 0, FALSE);
+  b = begin_message (h, "RDE^O11^RDE_O11", p->patient->ward_id, &control_id);
+  add_pid (b, p);
+  add_pv1 (b, p, NULL);
+  add_order_group (b, order, control);
   return event_new (h, p, b, control_id,
                     g_strdup_printf ("RDE^O11 %s %s: %s %g %s for patient %u on %s", control,
                                      order_control_name (control), order->placer_id, order->dose,
                                      order->dose_unit, p->n, p->patient->ward_id));
+}
+
+/* What the profile asks of an engine after a transfer to another ward: the patient's
+ * current orders (active or held), each whole with ORC-1 XO and ORC-9 the time of its
+ * newest version, in one RDE^O11. NULL when the patient has none. */
+static WkSimEvent *
+orders_message (WkSimHospital *h, WkSimPatient *p)
+{
+  g_autoptr (WkHl7Builder) b = NULL;
+  char *control_id = NULL;
+  guint n = 0;
+
+  for (guint i = 0; i < p->orders->len; i++)
+    {
+      WkSimOrder *o = p->orders->pdata[i];
+      WkOrder    *order = o->versions->pdata[o->versions->len - 1];
+
+      if (!o->sent || order->status == WK_ORDER_DISCONTINUED)
+        continue;
+      if (b == NULL)
+        {
+          b = begin_message (h, "RDE^O11^RDE_O11", p->patient->ward_id, &control_id);
+          add_pid (b, p);
+          add_pv1 (b, p, NULL);
+        }
+      add_order_group (b, order, "XO");
+      mark_seen (p, o, o->versions->len - 1, TRUE);
+      n++;
+    }
+  if (b == NULL)
+    return NULL;
+  return event_new (h, p, b, control_id,
+                    g_strdup_printf ("RDE^O11 XO the current orders (%u) of patient %u, "
+                                     "transferred to %s",
+                                     n, p->n, p->patient->ward_id));
 }
 
 static WkSimEvent *
@@ -1159,7 +1235,7 @@ admit (WkSimHospital *h)
   if (bed == NULL)
     return NULL;
   p = patient_new (h, h->now);
-  place (p, bed);
+  place (p, bed, h->now);
   /* Orders come in their own messages, soon after. */
   n_orders = 2 + pick (h, 4);
   for (int i = 0; i < n_orders; i++)
@@ -1221,7 +1297,7 @@ random_event (WkSimHospital *h)
 
       p->patient->stay = WK_STAY_DISCHARGED;
       p->patient->left_at = h->now;
-      place (p, NULL);
+      place (p, NULL, h->now);
       {
         /* The discharge names the bed the patient leaves. */
         WkSimEvent *event;
@@ -1241,11 +1317,28 @@ random_event (WkSimHospital *h)
 
       if (to == NULL)
         return NULL;
-      place (p, to);
-      return adt_message (
-          h, p, "A02", from,
-          g_strdup_printf ("ADT^A02 transferred: patient %u from %s to %s %s bed %s", p->n,
-                           from->ward->id, to->ward->id, to->bay, to->bed));
+      place (p, to, h->now);
+      {
+        WkSimEvent *event = adt_message (
+            h, p, "A02", from,
+            g_strdup_printf ("ADT^A02 transferred: patient %u from %s to %s %s bed %s", p->n,
+                             from->ward->id, to->ward->id, to->bay, to->bed));
+
+        /* To another ward: the engine sends the patient's orders next (or, playing an
+         * engine that does not, leaves that ward's kiosk without them). */
+        if (to->ward != from->ward)
+          {
+            WkSimEvent *orders = h->options.send_orders_on_transfer ? orders_message (h, p) : NULL;
+
+            p->arrived_at = h->now;
+            g_free (p->arrived_from);
+            p->arrived_from = g_strdup (from->ward->id);
+            p->unconfirmed = orders == NULL;
+            if (orders != NULL)
+              g_queue_push_tail (h->pending, orders);
+          }
+        return event;
+      }
     }
   if (roll < 40)
     {
@@ -1410,6 +1503,8 @@ wk_sim_hospital_next (WkSimHospital *hospital, gint64 now)
       h->n_initial++;
       return event;
     }
+  if (!g_queue_is_empty (h->pending))
+    return g_queue_pop_head (h->pending);
   while (event == NULL)
     {
       event = due_administration (h);
@@ -1483,12 +1578,15 @@ same_num (Diff *d, const char *who, const char *what, double model, double sim)
     diff_add (d, "%s: %s is %g in the model, %g in the simulator", who, what, model, sim);
 }
 
+/* @skipped: how many versions before @s the kiosk never had (its version numbers count
+ * from the first it had); @status_at: the status time it must have. */
 static void
-compare_order_version (Diff *d, const char *who, const WkOrder *m, const WkOrder *s)
+compare_order_version (
+    Diff *d, const char *who, const WkOrder *m, const WkOrder *s, int skipped, gint64 status_at)
 {
   g_autofree char *prescriber = person_name (s->prescriber);
 
-  same_int (d, who, "version", m->version, s->version);
+  same_int (d, who, "version", m->version, s->version - skipped);
   same_int (d, who, "kind", m->kind, s->kind);
   same_int (d, who, "status", m->status, s->status);
   same_str (d, who, "dm+d code", m->dmd_code, s->dmd_code);
@@ -1504,14 +1602,18 @@ compare_order_version (Diff *d, const char *who, const WkOrder *m, const WkOrder
   same_num (d, who, "maximum in 24 h", m->prn_max_24h, s->prn_max_24h);
   same_int (d, who, "start", m->start_at, s->start_at);
   same_int (d, who, "stop", m->stop_at, s->stop_at);
-  same_int (d, who, "status time", m->status_at, s->status_at);
+  same_int (d, who, "status time", m->status_at, status_at);
   same_str (d, who, "prescriber", m->prescriber, prescriber);
   same_str (d, who, "instructions", m->instructions, s->instructions);
 }
 
+/* Every order the kiosk has of the patient: all of them for a kiosk that keeps every
+ * ward (@ward NULL); for one that keeps @ward, what it saw from the patient's first
+ * arrival there (see #WkSimSeen). */
 static void
-compare_orders (Diff *d, WkModel *model, WkSimPatient *p, const WkPatient *mp)
+compare_orders (Diff *d, WkModel *model, WkSimPatient *p, const WkPatient *mp, const char *ward)
 {
+  static const WkSimSeen all = { 0, 0, FALSE };
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) current = wk_order_load_for_patient (model, mp->id, &error);
   guint sent = 0;
@@ -1526,10 +1628,12 @@ compare_orders (Diff *d, WkModel *model, WkSimPatient *p, const WkPatient *mp)
       WkSimOrder      *o = p->orders->pdata[i];
       WkOrder         *first = o->versions->pdata[0];
       g_autofree char *who = g_strdup_printf ("patient %u order %s", p->n, first->placer_id);
+      const WkSimSeen *seen = ward != NULL ? g_hash_table_lookup (o->seen, ward) : &all;
       g_autoptr (GPtrArray) versions = NULL;
       g_autoptr (GPtrArray) given = NULL;
+      guint n_versions, n_given;
 
-      if (!o->sent)
+      if (!o->sent || seen == NULL)
         continue;
       sent++;
       versions = wk_order_load_versions (model, first->placer_id, NULL);
@@ -1538,26 +1642,31 @@ compare_orders (Diff *d, WkModel *model, WkSimPatient *p, const WkPatient *mp)
           diff_add (d, "%s: not in the model", who);
           continue;
         }
-      same_int (d, who, "number of versions", versions->len, o->versions->len);
-      for (guint v = 0; v < MIN (versions->len, o->versions->len); v++)
+      n_versions = o->versions->len - seen->first_version;
+      same_int (d, who, "number of versions", versions->len, n_versions);
+      for (guint v = 0; v < MIN (versions->len, n_versions); v++)
         {
           g_autofree char *whov = g_strdup_printf ("%s version %u", who, v + 1);
+          WkOrder         *s = o->versions->pdata[seen->first_version + v];
 
-          compare_order_version (d, whov, versions->pdata[v], o->versions->pdata[v]);
+          /* Sent again after a transfer: the kiosk knows when the order last changed. */
+          compare_order_version (d, whov, versions->pdata[v], s, seen->first_version,
+                                 v == 0 && seen->sent_again ? s->transaction_at : s->status_at);
           same_int (d, whov, "patient", ((WkOrder *)versions->pdata[v])->patient_id, mp->id);
         }
       given = wk_administration_load_for_order (model, first->placer_id, NULL);
-      same_int (d, who, "number of administrations", given != NULL ? given->len : 0,
-                o->administrations->len);
-      for (guint k = 0; given != NULL && k < MIN (given->len, o->administrations->len); k++)
+      n_given = o->administrations->len - seen->first_administration;
+      same_int (d, who, "number of administrations", given != NULL ? given->len : 0, n_given);
+      for (guint k = 0; given != NULL && k < MIN (given->len, n_given); k++)
         {
           WkAdministration *ma = given->pdata[k];
-          WkAdministration *sa = o->administrations->pdata[k];
+          WkAdministration *sa = o->administrations->pdata[seen->first_administration + k];
           g_autofree char  *whoa = g_strdup_printf ("%s administration %u", who, k + 1);
 
           same_int (d, whoa, "time", ma->at, sa->at);
           same_int (d, whoa, "given", ma->given, sa->given);
-          same_int (d, whoa, "order version", ma->order_version, sa->order_version);
+          same_int (d, whoa, "order version", ma->order_version,
+                    sa->order_version - (int)seen->first_version);
           same_str (d, whoa, "by", ma->by_whom, sa->by_whom);
           if (sa->given)
             {
@@ -1576,7 +1685,7 @@ compare_orders (Diff *d, WkModel *model, WkSimPatient *p, const WkPatient *mp)
 }
 
 static void
-compare_patient (Diff *d, WkModel *model, WkSimPatient *p)
+compare_patient (Diff *d, WkModel *model, WkSimPatient *p, const char *ward)
 {
   WkPatient       *s = p->patient;
   g_autofree char *who = g_strdup_printf ("patient %u", p->n);
@@ -1599,12 +1708,38 @@ compare_patient (Diff *d, WkModel *model, WkSimPatient *p)
   same_int (d, who, "weight time", m->weight_at, s->weight_at);
   same_str (d, who, "consultant", m->consultant, consultant);
   same_str (d, who, "visit", m->visit_number, s->visit_number);
-  same_int (d, who, "stay", m->stay, s->stay);
   same_int (d, who, "admitted", m->admitted_at, s->admitted_at);
-  same_int (d, who, "left", m->left_at, s->left_at);
-  same_str (d, who, "ward", m->ward_id, s->ward_id);
   same_int (d, who, "allergy status", m->allergy_status, s->allergy_status);
-  if (p->bed == NULL)
+  if (ward != NULL && (p->bed == NULL || strcmp (p->bed->ward->id, ward) != 0))
+    {
+      /* Gone from the only ward the kiosk keeps: discharged, or transferred out when
+       * they left it (where they went since is not its business). */
+      gboolean discharged = s->stay == WK_STAY_DISCHARGED;
+
+      same_int (d, who, "stay", m->stay, discharged ? WK_STAY_DISCHARGED : WK_STAY_TRANSFERRED_OUT);
+      same_int (d, who, "left", m->left_at,
+                discharged
+                    ? s->left_at
+                    : (gint64)GPOINTER_TO_SIZE (g_hash_table_lookup (p->left_ward_at, ward)));
+      same_str (d, who, "ward", m->ward_id, ward);
+    }
+  else
+    {
+      same_int (d, who, "stay", m->stay, s->stay);
+      same_int (d, who, "left", m->left_at, s->left_at);
+      same_str (d, who, "ward", m->ward_id, s->ward_id);
+    }
+  /* Transferred to the one ward kept, without their orders from before: the kiosk must
+   * say that medicines may be missing. A kiosk that keeps every ward followed them. */
+  {
+    gboolean unconfirmed
+        = ward != NULL && p->bed != NULL && strcmp (p->bed->ward->id, ward) == 0 && p->unconfirmed;
+
+    same_int (d, who, "arrival", m->arrival, unconfirmed ? WK_ARRIVAL_TRANSFER : WK_ARRIVAL_NONE);
+    same_int (d, who, "arrived", m->arrived_at, unconfirmed ? p->arrived_at : 0);
+    same_str (d, who, "arrived from", m->arrived_from, unconfirmed ? p->arrived_from : NULL);
+  }
+  if (p->bed == NULL || (ward != NULL && strcmp (p->bed->ward->id, ward) != 0))
     {
       same_int (d, who, "bed", m->bed_id, 0);
     }
@@ -1645,19 +1780,22 @@ compare_patient (Diff *d, WkModel *model, WkSimPatient *p)
       same_str (d, who, "allergy reaction", ma->reaction, sa->reaction);
       same_int (d, who, "allergy recorded", ma->recorded_at, sa->recorded_at);
     }
-  compare_orders (d, model, p, m);
+  compare_orders (d, model, p, m, ward);
 }
 
 /**
  * wk_sim_hospital_compare_model:
- * @hospital: a #WkSimHospital, after its feed went to a kiosk that keeps every ward
+ * @hospital: a #WkSimHospital, after its feed went to a kiosk
  * @model: the kiosk's model after that feed
- * @ward: (nullable): compare this ward's beds only; %NULL for every ward
+ * @ward: (nullable): the one ward the kiosk keeps (`[hl7] wards` not set): compare what
+ *   a kiosk of that ward must have, every patient who has been on it and only what it
+ *   saw of them (see #WkSimSeen); %NULL for a kiosk that keeps every ward
  * @differences: where each difference is described, one per line (the first 40)
  *
  * Compares the model, field by field through its C API, with the simulator's own view
- * of what it sent: every patient (identity, stay, bed, weight, consultant, allergies),
- * every version of every order, every administration, and who is in each bed.
+ * of what it sent: every patient (identity, stay, bed, weight, consultant, allergies,
+ * whether their orders may be missing), every version of every order, every
+ * administration, and who is in each bed.
  *
  * Returns: %TRUE when they are the same
  */
@@ -1678,7 +1816,7 @@ wk_sim_hospital_compare_model (WkSimHospital *hospital,
       if (ward != NULL && !g_ptr_array_find_with_equal_func (p->wards, ward, g_str_equal, NULL))
         continue;
       announced++;
-      compare_patient (&d, model, p);
+      compare_patient (&d, model, p, ward);
     }
   if (ward == NULL && all != NULL && all->len != announced)
     diff_add (&d, "the model has %u patients, the simulator %u", all->len, announced);

@@ -20,14 +20,19 @@ G_BEGIN_DECLS
  * @beds_per_ward: beds on each ward: bays of six, then side rooms
  * @start: the simulated time the feed starts at (UTC seconds)
  * @occupancy: the share of beds occupied at the start, from 0 to 1
+ * @send_orders_on_transfer: after moving a patient to another ward, send the patient's
+ *   current orders in one RDE^O11 (each whole, `XO`), as the README's profile asks of an
+ *   interface engine; %FALSE plays an engine that does not (the kiosk must say that
+ *   medicines may be missing)
  */
 typedef struct
 {
-  guint32 seed;
-  guint   n_wards;
-  guint   beds_per_ward;
-  gint64  start;
-  double  occupancy;
+  guint32  seed;
+  guint    n_wards;
+  guint    beds_per_ward;
+  gint64   start;
+  double   occupancy;
+  gboolean send_orders_on_transfer;
 } WkSimOptions;
 
 typedef struct _WkSimWard    WkSimWard;
@@ -62,18 +67,40 @@ struct _WkSimWard
 };
 
 /**
- * WkSimOrder:
- * @versions: (element-type WkOrder): every version sent, in order; the last is current
- * @administrations: (element-type WkAdministration): the doses recorded against it
- * @next_due: the next due time not yet recorded (regular and once-only orders), 0 none
- * @sent: whether its first version has been sent
+ * WkSimSeen:
+ * @first_version: the index in the order's versions of the first version a kiosk
+ *   keeping the ward has (0: every version)
+ * @first_administration: the index of the first dose it has
+ * @sent_again: whether that first version reached it in the orders sent after a
+ *   transfer (its status time is then the version's transaction time)
+ *
+ * What of an order a kiosk that keeps one ward has seen: a kiosk follows a patient from
+ * their first arrival on its ward, and gets the orders from before in the list sent
+ * after the transfer.
  */
 typedef struct
 {
-  GPtrArray *versions;
-  GPtrArray *administrations;
-  gint64     next_due;
-  gboolean   sent;
+  guint    first_version;
+  guint    first_administration;
+  gboolean sent_again;
+} WkSimSeen;
+
+/**
+ * WkSimOrder:
+ * @versions: (element-type WkOrder): every version sent, in order; the last is current;
+ *   each version's @transaction_at is the time it was sent (ORC-9)
+ * @administrations: (element-type WkAdministration): the doses recorded against it
+ * @next_due: the next due time not yet recorded (regular and once-only orders), 0 none
+ * @sent: whether its first version has been sent
+ * @seen: (element-type utf8 WkSimSeen): by ward, what a kiosk keeping that ward has of it
+ */
+typedef struct
+{
+  GPtrArray  *versions;
+  GPtrArray  *administrations;
+  gint64      next_due;
+  gboolean    sent;
+  GHashTable *seen;
 } WkSimOrder;
 
 /**
@@ -87,16 +114,27 @@ typedef struct
  * @allergies: (element-type WkAllergy): the recorded allergies
  * @orders: (element-type WkSimOrder): every medication order
  * @consultant_code: the consultant's code as sent in PV1-7.1
+ * @left_ward_at: (element-type utf8 gint64): by ward, when the patient last left it
+ *   (UTC seconds, as a pointer-sized integer)
+ * @unconfirmed: whether a kiosk keeping only the patient's present ward has been left
+ *   without their orders from before they were transferred there: no list was sent
+ *   (the engine does not, or they had no current order)
+ * @arrived_at: when they were last transferred to another ward, 0 if never
+ * @arrived_from: (nullable): the ward they were transferred from
  */
 struct _WkSimPatient
 {
-  guint      n;
-  WkPatient *patient;
-  WkSimBed  *bed;
-  GPtrArray *wards;
-  GPtrArray *allergies;
-  GPtrArray *orders;
-  char      *consultant_code;
+  guint       n;
+  WkPatient  *patient;
+  WkSimBed   *bed;
+  GPtrArray  *wards;
+  GPtrArray  *allergies;
+  GPtrArray  *orders;
+  char       *consultant_code;
+  GHashTable *left_ward_at;
+  gboolean    unconfirmed;
+  gint64      arrived_at;
+  char       *arrived_from;
 };
 
 /**
@@ -107,6 +145,8 @@ struct _WkSimPatient
  * @at: the simulated time of the event (UTC seconds)
  * @initial: whether it is part of the initial load of the hospital
  * @patient: the number of the patient it is about
+ *
+ * The orders sent after a transfer are one event of their own, the one after the A02.
  */
 typedef struct
 {
