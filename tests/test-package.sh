@@ -9,12 +9,13 @@
 #   test-package.sh SOURCE_DIR WORK_DIR CACHE_DIR
 #
 # Needs root, lintian, mmdebstrap and systemd-nspawn (`tests/run setup` installs them).
-# The two Debian 12 root file systems (one to build in, one to install on, each with the
-# packages it needs already in it) are made with mmdebstrap from the Debian mirror the
-# first time and cached as tarballs in CACHE_DIR (by default /var/cache/wardkeep-tests,
-# so that later builds and CI runs on the same machine find them), named after their
-# package lists: later runs need no network. Each run unpacks fresh copies and deletes
-# them at the end.
+# The two Debian 12 root file systems (one to build in, with the build dependencies; one
+# to install on, a fresh Debian 12 whose apt cache holds what the packages depend on and
+# recommend, for `apt install` to resolve and install) are made with mmdebstrap from the
+# Debian mirror the first time and cached as tarballs in CACHE_DIR (by default
+# /var/cache/wardkeep-tests, so that later builds and CI runs on the same machine find
+# them), named after their package lists: later runs need no network. Each run unpacks
+# fresh copies and deletes them at the end.
 set -euo pipefail
 
 src=$(cd "$1" && pwd)
@@ -66,15 +67,37 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- Debian 12 root file systems --------------------------------------------------------
-# root_tarball NAME VARIANT PACKAGES: a tarball of a Debian 12 root file system with those
-# packages (mmdebstrap), made once and kept in CACHE_DIR under a name that changes with
-# the list; older ones of the same NAME are deleted. Debian 12 as a machine installed
-# today has it: with its updates and security updates. The packages this machine has
-# downloaded already (tests/run setup installs most of them) are used, not fetched again.
+# root_tarball NAME VARIANT PACKAGES [DOWNLOADS]: a tarball of a Debian 12 root file system
+# with PACKAGES installed (mmdebstrap), made once and kept in CACHE_DIR under a name that
+# changes with the lists; older ones of the same NAME are deleted. Debian 12 as a machine
+# installed today has it: with its updates and security updates. The packages this
+# machine has downloaded already (tests/run setup installs most of them) are used, not
+# fetched again. DOWNLOADS (packages, with what they depend on and recommend) are only
+# downloaded into its apt cache, and its package lists are kept, so that `apt install`
+# of them works there without a network, as on a machine that can reach the mirror.
 root_tarball () {
-  local name=$1 variant=$2 packages=$3 key tarball started
-  key=$(printf '%s %s %s %s %s\n' "$suite" "$mirror" "$security" "$variant" "$packages" \
-        | sha256sum | cut -c1-16)
+  local name=$1 variant=$2 packages=$3 download=${4:-} key tarball started extra=()
+  if [ -n "$download" ]; then
+    # Of this machine's downloads, keep what installing DOWNLOADS takes; fetch the rest.
+    extra=(--skip=cleanup/apt/lists --skip=cleanup/apt/cache --customize-hook='set -e
+      archives="$1/var/cache/apt/archives"
+      mkdir "$1/tmp/wk-keep"
+      chroot "$1" apt-get install -s -y -o APT::Install-Recommends=true '"${download//,/ }"' \
+        | sed -n "s/^Inst \([^ ]*\) (\([^ ]*\) .*/\1_\2/p" | sed "s/:/%3a/" \
+        | while read -r name_version; do
+            for deb in "$archives/${name_version}"_*.deb; do
+              if [ -f "$deb" ]; then mv "$deb" "$1/tmp/wk-keep/"; fi
+            done
+          done
+      find "$archives" -maxdepth 1 -name "*.deb" -delete
+      find "$1/tmp/wk-keep" -name "*.deb" -exec mv -t "$archives" {} +
+      rmdir "$1/tmp/wk-keep"
+      chroot "$1" apt-get install --download-only -y -q -o APT::Install-Recommends=true \
+        '"${download//,/ }"'')
+  fi
+  # The name changes with everything that makes the tarball, hooks included.
+  key=$(printf '%s %s %s %s %s%s\n' "$suite" "$mirror" "$security" "$variant" "$packages" \
+          "${extra[*]:+ ${extra[*]}}" | sha256sum | cut -c1-16)
   tarball="$cache/$name-$suite-$key.tar"
   if [ ! -f "$tarball" ]; then
     log "making a Debian 12 root file system for the $name (once; cached as $tarball)" >&2
@@ -84,10 +107,10 @@ root_tarball () {
         for deb in /var/cache/apt/archives/*.deb; do
           [ -f "$deb" ] && { ln "$deb" "$1/var/cache/apt/archives/" 2>/dev/null ||
                              cp "$deb" "$1/var/cache/apt/archives/"; }
-        done; true' \
+        done; true' "${extra[@]}" \
       "$suite" "$tarball.tmp" "deb $mirror $suite main" "deb $mirror $suite-updates main" \
       "deb $security $suite-security main" >"$work/mmdebstrap-$name.log" 2>&1 \
-      || { tail -20 "$work/mmdebstrap-$name.log" >&2
+      || { rm -f "$tarball.tmp"; tail -20 "$work/mmdebstrap-$name.log" >&2
            die "mmdebstrap failed (is $mirror reachable?)"; }
     mv "$tarball.tmp" "$tarball"
     find "$cache" -name "$name-$suite-*.tar" ! -name "$(basename "$tarball")" -delete
@@ -171,12 +194,18 @@ contents_has "${debs[1]}" /usr/bin/wardkeep-kiosk -rwxr-xr-x root/root
 contents_has "${debs[1]}" /usr/share/man/man1/wardkeep-kiosk.1.gz -rw-r--r-- root/root
 
 # --- a throw-away Debian 12 -------------------------------------------------------------
-# The root file system holds systemd and every dependency of both packages (first
-# alternative, no versions), so that `apt-get install ./*.deb` works without a network.
-deps=$(for deb in "${debs[@]}"; do dpkg-deb -f "$deb" Depends; done \
-  | tr ',' '\n' | sed -E 's/\|.*//; s/\(.*\)//; s/[[:space:]]//g' \
-  | grep -v -E '^(wardkeep|wardkeep-kiosk)?$' | sort -u | paste -sd, -)
-tarball=$(root_tarball machine minbase "systemd,systemd-sysv,dbus,libpam-systemd,man-db,$deps")
+# A fresh Debian 12 with systemd and no desktop. What the packages depend on and recommend
+# (first alternatives, no versions) is in its apt cache, not installed: `apt install
+# ./*.deb` resolves and installs it as on a ward machine, with no network (the container
+# has none), so a dependency the packages do not declare is missing there.
+relations () { # FIELD: the packages the two packages name in FIELD
+  for deb in "${debs[@]}"; do dpkg-deb -f "$deb" "$1"; done \
+    | tr ',' '\n' | sed -E 's/\|.*//; s/\(.*\)//; s/[[:space:]]//g' \
+    | grep -v -E '^(wardkeep|wardkeep-kiosk)?$' | sort -u | paste -sd, -
+}
+downloads=$(relations Depends),$(relations Recommends)
+tarball=$(root_tarball machine minbase "systemd,systemd-sysv,dbus,libpam-systemd,man-db" \
+                       "${downloads%,}")
 mkdir -p "$root"
 tar -xf "$tarball" -C "$root"
 mkdir -p "$root/root/debs"
@@ -242,9 +271,9 @@ logged () {
 }
 
 # --- install, as the README says -------------------------------------------------------
-log "apt-get install ./wardkeep_*.deb ./wardkeep-kiosk_*.deb"
-logged "both packages install" install.log \
-  'cd /root/debs && apt-get install -y --no-install-recommends ./wardkeep_*.deb ./wardkeep-kiosk_*.deb'
+log "apt install ./wardkeep_*.deb ./wardkeep-kiosk_*.deb"
+logged "both packages install, with what they depend on and recommend" install.log \
+  'cd /root/debs && apt install -y ./wardkeep_*.deb ./wardkeep-kiosk_*.deb'
 if grep -q -i -E '(^|[^-])(error|failed)' "$work/install.log"; then
   fail "the install prints no error:"
   grep -i -E '(^|[^-])(error|failed)' "$work/install.log" | sed 's/^/     /'
