@@ -32,7 +32,7 @@ pass () { checks=$((checks + 1)); printf 'ok   %s\n' "$*"; }
 fail () { checks=$((checks + 1)); failures=$((failures + 1)); printf 'FAIL %s\n' "$*"; }
 die () { printf 'test-package: %s\n' "$*" >&2; exit 1; }
 
-for tool in lintian mmdebstrap systemd-nspawn nsenter perl; do
+for tool in lintian mmdebstrap systemd-nspawn nsenter openssl perl; do
   command -v "$tool" >/dev/null \
     || die "$tool is missing: run 'tests/run setup' as root, which installs it"
 done
@@ -354,6 +354,32 @@ expect "... also as the kiosk's user" \
 check "wardkeepd --check-config loads the sealed key as its credential" \
   "systemd-run --quiet --pipe --wait -p LoadCredentialEncrypted=wardkeep.key wardkeepd --check-config | grep -q 'from systemd credential wardkeep.key'"
 
+# The feed over TLS, as README "The MLLP listener" has a hospital run it: a certificate for
+# the daemon, signed by a CA the simulator (the interface engine) trusts. GIO's TLS comes
+# from glib-networking, which the package must pull in.
+tls=$work/tls
+mkdir -p "$tls" "$root/root/tls"
+if ! (cd "$tls" &&
+      openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key \
+        -out ca.pem -days 2 -subj /CN=wardkeep-package-test-ca &&
+      openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout feed.key \
+        -out feed.csr -subj /CN=127.0.0.1 &&
+      printf 'subjectAltName = IP:127.0.0.1\n' >feed.ext &&
+      openssl x509 -req -in feed.csr -CA ca.pem -CAkey ca.key -set_serial 2 -days 2 \
+        -extfile feed.ext -out feed.pem) >"$work/openssl.log" 2>&1; then
+  cat "$work/openssl.log"
+  die "openssl could not make the feed's test certificate"
+fi
+cp "$tls/ca.pem" "$tls/feed.pem" "$tls/feed.key" "$root/root/tls/"
+check "the feed's certificate and key installed as the README says" \
+  'install -m 0644 /root/tls/feed.pem /etc/wardkeep/feed.pem &&
+   install -m 0600 -o wardkeep -g wardkeep /root/tls/feed.key /etc/wardkeep/feed.key &&
+   printf "\n[feed]\ntls-certificate = /etc/wardkeep/feed.pem\ntls-key = /etc/wardkeep/feed.key\n" \
+     >>/etc/wardkeep/wardkeep.conf'
+check "... and the configuration with TLS passes 'wardkeep config check'" "wardkeep config check"
+check "... the key is not readable by the kiosk's user" \
+  "! setpriv --reuid=wardkeep-kiosk --regid=wardkeep-kiosk --init-groups cat /etc/wardkeep/feed.key >/dev/null 2>&1"
+
 check "systemctl restart wardkeepd" "systemctl restart wardkeepd"
 check "the daemon is running, as wardkeep" \
   "systemctl is-active wardkeepd && [ \"\$(ps -o user= -C wardkeepd)\" = wardkeep ]"
@@ -368,9 +394,11 @@ check "... and to nobody else" \
   "! setpriv --reuid=nobody --regid=nogroup --clear-groups wardkeep status >/dev/null 2>&1"
 
 # The hospital's feed (the simulator), into the daemon's snapshots.
-log "feeding the daemon (wardkeep-sim --feed 127.0.0.1:2575 --messages 20)"
-check "every message of the feed is acknowledged" \
-  "wardkeep-sim --feed 127.0.0.1:2575 --messages 20 --quiet --connect-timeout 20"
+log "feeding the daemon over TLS (wardkeep-sim --feed 127.0.0.1:2575 --tls-ca ... --messages 20)"
+check "every message of the feed, over TLS, is acknowledged" \
+  "wardkeep-sim --feed 127.0.0.1:2575 --tls-ca /root/tls/ca.pem --messages 20 --quiet --connect-timeout 20"
+check "... and a plain connection is refused" \
+  "! timeout 60 wardkeep-sim --feed 127.0.0.1:2575 --messages 1 --quiet --connect-timeout 5 >/dev/null 2>&1"
 check "the daemon writes a snapshot" \
   'for i in $(seq 60); do ls /var/lib/wardkeep/snapshots/*.wks >/dev/null 2>&1 && exit 0; sleep 0.5; done; exit 1'
 expect "... in snapshots/ 0750, each file 0640, wardkeep:wardkeep" \
@@ -455,7 +483,9 @@ check "remove keeps the users" "getent passwd wardkeep && getent passwd wardkeep
 
 log "apt-get purge wardkeep-kiosk wardkeep"
 check "purge works" "apt-get purge -y wardkeep-kiosk wardkeep >/dev/null 2>&1"
-check "purge deletes the configuration and its folder" "! test -e /etc/wardkeep"
+expect "purge deletes the configuration, and keeps the files the administrator added" \
+  "ls -A /etc/wardkeep" "feed.key
+feed.pem"
 check "purge deletes the state folder and every snapshot" "! test -e /var/lib/wardkeep"
 check "purge deletes the kiosk user's home" "! test -e /var/lib/wardkeep-kiosk"
 check "purge keeps the sealed key (the administrator's)" \
