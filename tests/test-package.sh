@@ -340,6 +340,13 @@ check "its output says how to seal the key for this machine" \
   "grep -F 'systemd-creds encrypt --name=wardkeep.key --with-key=auto /etc/wardkeep/wardkeep.key' /root/key-init.txt"
 check "wardkeepd --check-config (the configuration and the new key file)" \
   "wardkeepd --check-config"
+# README "Keys": a plain key file instead of a sealed one, the daemon's user's alone.
+check "with the plain key file (chown wardkeep:wardkeep, 0600) the daemon starts and reads it" \
+  'chown wardkeep:wardkeep /etc/wardkeep/wardkeep.key && systemctl restart wardkeepd &&
+   systemctl is-active wardkeepd &&
+   journalctl -u wardkeepd -o cat | grep -q "from /etc/wardkeep/wardkeep.key) loads"'
+check "... which the kiosk's user cannot read" \
+  "! setpriv --reuid=wardkeep-kiosk --regid=wardkeep-kiosk --init-groups cat /etc/wardkeep/wardkeep.key >/dev/null 2>&1"
 public=$(box 'wardkeep key public' 2>/dev/null || true)
 check "the key is sealed to this machine" \
   "systemd-creds encrypt --name=wardkeep.key --with-key=auto /etc/wardkeep/wardkeep.key /etc/credstore.encrypted/wardkeep.key 2>/dev/null"
