@@ -211,8 +211,9 @@ test_key_init (void)
   assert_contains (created.out, path);
   assert_contains (created.out, wk_keys_get_key_id (keys));
   assert_contains (created.out, "systemd-creds encrypt --name=wardkeep.key --with-key=auto");
-  assert_contains (created.out,
-                   "LoadCredentialEncrypted=wardkeep.key:/etc/credstore.encrypted/wardkeep.key");
+  assert_contains (created.out, "/etc/credstore.encrypted/wardkeep.key");
+  assert_contains (created.out, "LoadCredentialEncrypted=wardkeep.key");
+  assert_contains (created.out, "systemctl restart wardkeepd");
   assert_contains (created.out, "unreadable");
   assert_contains (created.out, "wardkeep key public");
 

@@ -10,7 +10,7 @@ trap 'rm -rf "$dir"' EXIT
 sed "s|^\(ExecStart[A-Za-z]*=\)[^ ]*wardkeepd|\1$daemon|" "$unit" > "$dir/wardkeepd.service"
 grep -q "^Type=notify$" "$dir/wardkeepd.service"
 grep -q "^WatchdogSec=" "$dir/wardkeepd.service"
-grep -q "^LoadCredentialEncrypted=wardkeep.key:" "$dir/wardkeepd.service"
+grep -q "^LoadCredentialEncrypted=wardkeep.key$" "$dir/wardkeepd.service"
 out=$(systemd-analyze verify --man=no "$dir/wardkeepd.service" 2>&1) || {
   echo "systemd-analyze verify refused the unit:"; echo "$out"; exit 1; }
 if [ -n "$out" ]; then echo "systemd-analyze verify complained:"; echo "$out"; exit 1; fi

@@ -44,6 +44,25 @@ static const WkCliCommand commands[] = {
     wk_cli_drill },
 };
 
+/* A command's summary, wrapped under it at column 22 (help2man makes the man page of it). */
+static void
+print_summary (FILE *out, const char *summary)
+{
+  g_auto (GStrv) words = g_strsplit (summary, " ", -1);
+  int column = 0;
+
+  for (char **word = words; *word != NULL; word++)
+    {
+      if (column > 0 && column + 1 + (int)strlen (*word) > 78)
+        {
+          fputc ('\n', out);
+          column = 0;
+        }
+      column += fprintf (out, column == 0 ? "%22s%s" : " %s%s", "", *word);
+    }
+  fputc ('\n', out);
+}
+
 static void
 print_help (FILE *out)
 {
@@ -51,12 +70,15 @@ print_help (FILE *out)
                 "wardkeep keeps a ward's prescriptions and beds ready for paper when the\n"
                 "hospital's central systems go down.\n\nCommands:\n");
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (out, "  %-9s %s\n            %s\n", commands[i].name, commands[i].usage,
-             commands[i].summary);
-  fprintf (out,
-           "  %-9s print the version\n  %-9s show this help\n\n"
-           "Run 'wardkeep COMMAND --help' for a command's options.\n",
-           "version", "help");
+    {
+      fprintf (out, "  %s %s\n", commands[i].name, commands[i].usage);
+      print_summary (out, commands[i].summary);
+    }
+  fprintf (out, "  version\n");
+  print_summary (out, "print the version");
+  fprintf (out, "  help\n");
+  print_summary (out, "show this help");
+  fprintf (out, "\nRun 'wardkeep COMMAND --help' for a command's options.\n");
 }
 
 /**

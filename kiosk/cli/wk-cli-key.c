@@ -45,20 +45,22 @@ print_next_steps (const char *path, const char *key_id)
           "escrow, labelled with the ward and the key id %s.\n\n",
           key_id);
   printf ("Next steps:\n"
-          "  1. Let only the service read it:\n"
-          "       chown wardkeep:wardkeep %s\n"
-          "  2. Either keep that file (wardkeep refuses it unless its permissions are 0600\n"
-          "     or 0400), or, better, seal it for the service with systemd credentials\n"
-          "     (bound to the TPM2 chip where there is one, else to this host's key):\n"
+          "  1. Seal it for the services with systemd credentials: bound to this machine's\n"
+          "     TPM2 chip where it has one, else to its host key file\n"
+          "     (/var/lib/systemd/credential.secret):\n"
           "       systemd-creds encrypt --name=wardkeep.key --with-key=auto %s \\\n"
           "           /etc/credstore.encrypted/wardkeep.key\n"
-          "     then, in the service (systemctl edit wardkeepd):\n"
-          "       [Service]\n"
-          "       LoadCredentialEncrypted=wardkeep.key:/etc/credstore.encrypted/wardkeep.key\n"
-          "     and, once the escrow copy is safe, remove the plain file: shred -u %s\n"
-          "  3. Give pharmacy the public key that verifies printed charts:\n"
-          "       wardkeep key public\n",
-          path, path, path);
+          "     The packaged units wardkeepd.service and wardkeep-kiosk.service load it from\n"
+          "     there as their credential wardkeep.key (LoadCredentialEncrypted=wardkeep.key).\n"
+          "     Then start the daemon with the key:\n"
+          "       systemctl restart wardkeepd\n"
+          "  2. Give pharmacy the public key that verifies printed charts:\n"
+          "       wardkeep key public --file %s\n"
+          "  3. Once the escrow copy is safe, remove the plain file: shred -u %s\n"
+          "     (To keep a key file instead of sealing it, chown wardkeep:wardkeep %s and keep\n"
+          "     it at permissions 0600 or 0400: then only the daemon can read it, not the\n"
+          "     kiosk's screen, which runs as another user.)\n",
+          path, path, path, path);
 }
 
 static int
