@@ -424,6 +424,7 @@ start_run (WkKiosk *self, WkPrintWhat what, gint64 patient_id, const char *who, 
   return g_steal_pointer (&run);
 }
 
+/* Takes @task: the kiosk prints by itself. */
 static void
 print_locally (GTask *task)
 {
@@ -435,6 +436,7 @@ print_locally (GTask *task)
   if (run == NULL)
     {
       g_task_return_error (task, error);
+      g_object_unref (task);
       return;
     }
   g_task_return_pointer (
@@ -445,6 +447,7 @@ print_locally (GTask *task)
                     : _ ("This kiosk is printing itself: the wardkeep service is not running. See "
                          "Print for the progress of each document.")),
       g_free);
+  g_object_unref (task);
 }
 
 /* ---- Printing through the daemon ----------------------------------------------------- */
